@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install everything the tests need (CPU torch pair pinned) and run the whole suite:
+# export/clean drift checks, every notebook through nbdev-test, then pytest (browser and property tests).
+. "$(dirname "$0")/env.sh"
+start=$SECONDS
+python -m pip install -q -e ".[dev]" -c .ci/constraints.txt
+
+# The browser tests drive Debian's Chromium; install it where we may (root or passwordless sudo).
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo -n"
+  if command -v apt-get >/dev/null 2>&1 && $sudo_ true 2>/dev/null; then
+    $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: chromium is not installed and cannot be installed here; browser tests will be skipped"
+  fi
+fi
+echo "== install done in $((SECONDS-start)) s"
+
+# The notebooks are the source: the library must be what nbdev-export makes of them, and they must be clean.
+snapshot() { find lr_tutor nbs -type f \( -name '*.py' -o -name '*.ipynb' \) -print0 | sort -z | xargs -0 sha1sum; }
+before=$(snapshot)
+nbdev-export
+nbdev-clean
+after=$(snapshot)
+if [ "$before" != "$after" ]; then
+  echo "FAIL: lr_tutor/ or nbs/ differ from what nbdev-export / nbdev-clean produce. Changed files:"
+  diff <(echo "$before") <(echo "$after") | grep '^>' | awk '{print "   ", $3}'
+  echo "They are now regenerated: review and commit them."
+  exit 1
+fi
+echo "== library matches the notebooks; notebooks are clean"
+
+nbdev-test --n-workers 2 --timing
+echo "== notebooks passed ($((SECONDS-start)) s so far)"
+
+set +e
+python -m pytest -q tests "$@"
+rc=$?
+set -e
+[ $rc = 5 ] && { echo "pytest collected no tests"; rc=0; }
+echo "== total $((SECONDS-start)) s"
+exit $rc
