@@ -29,6 +29,7 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 echo "== library matches the notebooks; notebooks are clean"
+python scripts/render_readme.py --check
 
 nbdev-test --n-workers 2 --timing
 echo "== notebooks passed ($((SECONDS-start)) s so far)"
