@@ -31,7 +31,8 @@ fi
 echo "== library matches the notebooks; notebooks are clean"
 python scripts/render_readme.py --check
 
-nbdev-test --n-workers 2 --timing
+# Two notebooks at a time on two cores: one thread each, or torch oversubscribes the cores.
+OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} nbdev-test --n-workers 2 --timing
 echo "== notebooks passed ($((SECONDS-start)) s so far)"
 
 set +e

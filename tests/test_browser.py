@@ -1,0 +1,90 @@
+"""The explorer, used as a person would: JupyterLab in headless Chromium runs a notebook that shows an
+explorer; a key press on the lr_max slider must change the figure's pixels, the readouts and the code box.
+
+Screenshots (figure before/after, whole page) go to test-artifacts/ at the repository root."""
+import io, json, shutil, time
+import pytest
+from conftest import (ARTIFACTS, ROOT, JupyterLab, launch_chromium, need_browser, open_and_run, slider_handle,
+                      wait_for_figure)
+
+FIXTURE = ROOT / 'tests' / 'browser_explorer.ipynb'
+BACKENDS = {'ipympl': '%matplotlib widget', 'image': '%matplotlib inline'}
+
+@pytest.fixture(scope='module')
+def lab(tmp_path_factory):
+    need_browser()
+    folder = tmp_path_factory.mktemp('lab')
+    nb = json.loads(FIXTURE.read_text())
+    for backend, magic in BACKENDS.items():           # the same notebook, once per matplotlib backend
+        cell = next(c for c in nb['cells'] if c['cell_type'] == 'code')
+        cell['source'] = [magic + '\n'] + [l for l in cell['source'] if not l.startswith('%matplotlib')]
+        (folder / f'explorer_{backend}.ipynb').write_text(json.dumps(nb))
+    with JupyterLab(folder) as server: yield server
+
+@pytest.fixture(scope='module')
+def browser(lab):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+def _pixels(png:bytes):
+    import numpy as np
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert('RGB')).astype(int)
+
+def _stable_shot(element, tries=20):
+    "A screenshot of `element` once two in a row agree (the first frames may still be arriving)."
+    last = element.screenshot()
+    for _ in range(tries):
+        time.sleep(.3)
+        shot = element.screenshot()
+        if shot == last: return shot
+        last = shot
+    return last
+
+@pytest.mark.parametrize('backend', list(BACKENDS))
+def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={'width': 1400, 'height': 1000})
+    try:
+        open_and_run(page, lab, f'explorer_{backend}.ipynb')
+        errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        assert errors.count() == 0, errors.first.inner_text()
+        wait_for_figure(page)
+        explorer = page.locator('.lr-tutor-explorer')
+        figure = explorer.locator('.lr-tutor-figure')
+        readouts = explorer.locator('.lr-tutor-readouts')
+        code = explorer.locator('.lr-tutor-code textarea')
+        if backend == 'ipympl': assert figure.locator('canvas').count() >= 1      # ipympl's canvas, not an image
+        else: assert figure.evaluate('e => e.tagName') == 'IMG'
+        figure.scroll_into_view_if_needed()
+        before = _stable_shot(figure)
+        (ARTIFACTS / f'browser_{backend}_before.png').write_bytes(before)
+        assert 'peak lr 0.001 ' in readouts.inner_text().replace('\xa0', ' ')
+        assert 'lr_max=0.001,' in code.input_value()
+
+        handle = slider_handle(page, 'lr_max')
+        handle.focus()
+        page.keyboard.press('ArrowRight')              # one step: a twentieth of a decade up, 10^-2.95
+
+        deadline, after = time.time() + 20, before
+        while time.time() < deadline and after == before:
+            time.sleep(.1)
+            after = figure.screenshot()
+        after = _stable_shot(figure)
+        shots = {name: ARTIFACTS / f'browser_{backend}_{name}.png' for name in ('after', 'page')}
+        shots['after'].write_bytes(after)
+        page.screenshot(path=str(shots['page']))
+        print(f'\nscreenshots ({backend}): ' + ', '.join(str(p) for p in
+              [ARTIFACTS / f'browser_{backend}_before.png', *shots.values()]))
+
+        changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
+        assert changed > 200, f'the figure did not change after the key press ({changed} pixels differ)'
+        page.wait_for_function("(el) => el.value.includes('lr_max=0.00112,')", arg=code.element_handle(), timeout=10_000)
+        text = readouts.inner_text().replace('\xa0', ' ')
+        assert 'peak lr 0.00112 ' in text, text
+        assert 'epochs 10 (10,000 steps)' in text, text
+    finally:
+        page.close()
