@@ -2,15 +2,17 @@
 
 For a one-cycle curve of 10,000 steps (10 epochs x 1,000), both panels (lr and momentum) showing, it
 measures the naive ways (ipywidgets.interact with inline matplotlib; an ipympl figure updated with
-set_ydata + draw_idle) and lr_tutor's explorer (ipympl and image backends, and with each speed lever
-switched off in turn: blitting, drawing ahead, decimation, coalescing). Each press of ArrowRight on the lr_max slider is timed in the page, from the
-keydown event to the first animation frame whose figure pixels differ (canvas pixels, or a new image
-loaded). A burst of quick presses measures coalescing: the time from the last press until the figure
-stops changing. Each variant is visited in `--rounds` rounds, in alternating order, so that changes in the
-machine's load during the run fall on all of them alike.
+set_ydata + draw_idle) and lr_tutor's explorer: as it comes (its frame view, with frames drawn ahead),
+with each speed lever switched off in turn (drawing ahead, blitting, decimation; `coalesce=False` is a
+control, since key presses are answered at once either way), and with ipympl's canvas. Each press of
+ArrowRight on the lr_max slider is timed in the page, from the keydown event to the first animation frame
+whose figure pixels differ; presses answered from a frame drawn ahead are counted, the others split into
+key -> kernel -> frame sent -> pixels from kernel-side timestamps. A burst of 15 quick presses measures how
+fast the figure catches up: the time from the last press until it stops changing. Each variant is visited
+in `--rounds` rounds, in alternating order, so that changes in the machine's load fall on all alike.
 
     python benchmarks/bench_explorer_browser.py                  # all variants, results saved
-    python benchmarks/bench_explorer_browser.py --presses 10 --variants explore_ipympl --no-save
+    python benchmarks/bench_explorer_browser.py --presses 10 --variants "explore,explore ipympl" --no-save
 
 Prints median and p90 per variant and stores them in benchmarks/explorer_latency.json ('browser').
 """
@@ -50,7 +52,7 @@ fig.canvas.add_class('lr-tutor-figure')
 box = W.VBox([slider, fig.canvas]); box.add_class('lr-tutor-explorer')
 box''', 'canvas'),
 }
-EXPLORE = '''{magic}
+EXPLORE = '''%matplotlib widget
 from lr_tutor.explore import explore
 from lr_tutor.schedules import one_cycle
 ex = explore(one_cycle(lr_max=1e-3, n_epochs=10), steps_per_epoch=1000{options})
@@ -59,14 +61,13 @@ class _Trace:                                    # kernel-side timestamps, read 
         with open('trace-{name}.txt', 'a') as f: f.write('%r %s\\n' % event)
 ex._plot.trace = _Trace()
 ex'''
-for name, magic, options in [('explore_ipympl', '%matplotlib widget', ''),
-                             ('explore_image', '%matplotlib inline', ''),
-                             ('explore_ipympl blit=False', '%matplotlib widget', ', blit=False'),
-                             ('explore_ipympl prefetch=False', '%matplotlib widget', ', prefetch=False'),
-                             ('explore_ipympl decimate=False', '%matplotlib widget', ', decimate=False'),
-                             ('explore_ipympl coalesce=False', '%matplotlib widget', ', coalesce=False')]:
-    VARIANTS[name] = (EXPLORE.format(magic=magic, options=options, name=name.split()[-1].replace('=', '')),
-                      'canvas' if 'ipympl' in name else 'image')
+# the explorer as it comes (its frame view), each speed lever switched off in turn, and with ipympl's canvas
+for name, options in [('explore', ''), ('explore prefetch=False', ', prefetch=False'),
+                      ('explore blit=False', ', blit=False'), ('explore decimate=False', ', decimate=False'),
+                      ('explore coalesce=False', ', coalesce=False'), ('explore ipympl', ", backend='ipympl'")]:
+    VARIANTS[name] = (EXPLORE.format(options=options, name=name.replace(' ', '_').replace('=', '').replace("'", '')),
+                      'canvas')
+TRACE_TAG = lambda name: name.replace(' ', '_').replace('=', '').replace("'", '')
 
 # In the page: `arm(kind)` watches the figure; the promise `window.__lat` resolves to the ms from the next
 # keydown to the first animation frame showing changed pixels. Canvas pixels are hashed only after
@@ -114,23 +115,29 @@ def read_trace(folder, tag):
     f.unlink()
     return events
 
+# frames drawn ahead that the explorer's frame view used so far (0 for other figures)
+HITS = "() => +(document.querySelector('.lr-tutor-explorer .lr-tutor-figure canvas')?.dataset.hits || 0)"
+
 def measure(page, kind, presses, pause):
-    "Latency (ms) of `presses` single key presses, and their key times (epoch ms)."
+    "Latency (ms) of `presses` single key presses, their key times (epoch ms), and whether a frame drawn ahead was used."
     wait_for_figure(page, '.lr-tutor-explorer .lr-tutor-figure')
     page.locator('.lr-tutor-explorer .lr-tutor-figure').scroll_into_view_if_needed()
     time.sleep(2)                                            # let the first frames land
     handle = slider_handle(page, 'lr_max')
     handle.focus()
-    lats, keys = [], []
+    lats, keys, hits = [], [], []
+    used = lambda: page.evaluate(HITS)
     for _ in range(presses):
         page.evaluate('window.__burst = false; window.__stop = false')
         page.evaluate(ARM, kind)
+        before = used()
         keys.append(page.evaluate('performance.timeOrigin + performance.now()'))
         page.keyboard.press('ArrowRight')
         r = page.evaluate('window.__lat')
         lats.append(r['first'])
+        hits.append(used() > before)
         time.sleep(pause)
-    return lats, keys
+    return lats, keys, hits
 
 def burst(page, kind, n=15, gap=.016):
     "Press ArrowLeft `n` times, `gap` s apart; ms from the last press until the figure stops changing."
@@ -166,7 +173,7 @@ def main(argv=None):
     Path(args.shots).mkdir(exist_ok=True)
     load_before = os.getloadavg()
     from playwright.sync_api import sync_playwright
-    lats, parts, settles = ({n: [] for n in names} for _ in range(3))
+    lats, parts, settles, hits = ({n: [] for n in names} for _ in range(4))
     with JupyterLab(folder) as lab, sync_playwright() as p:
         browser = launch_chromium(p)
         for round_ in range(args.rounds):           # rounds alternate the order, so drifts in load cancel out
@@ -174,13 +181,15 @@ def main(argv=None):
                 kind = VARIANTS[name][1]
                 page = browser.new_page(viewport={'width': 1400, 'height': 1000})
                 open_and_run(page, lab, files[name])
-                got, keys = measure(page, kind, -(-args.presses // args.rounds), args.pause)
+                got, keys, used = measure(page, kind, -(-args.presses // args.rounds), args.pause)
+                hits[name] += used
                 settles[name].append(burst(page, kind))
                 page.screenshot(path=str(Path(args.shots) / f'bench_explorer_{names.index(name)}.png'))
                 page.close()
                 lats[name] += got
-                trace = read_trace(folder, name.split()[-1].replace('=', ''))
-                for k, lat in zip(keys, got):   # where the time goes: key -> kernel -> frame pushed -> pixels
+                trace = read_trace(folder, TRACE_TAG(name))
+                for k, lat, hit in zip(keys, got, used):   # where the time goes: key -> kernel -> frame pushed -> pixels
+                    if hit: continue                # drawn ahead: the pixels changed before the kernel heard
                     ch = [t for t, e in trace if e == 'change' and t >= k - 2]
                     pu = [t for t, e in trace if e == 'pushed' and ch and t >= ch[0]]
                     if ch and pu and lat is not None: parts[name].append((ch[0] - k, pu[0] - ch[0], k + lat - pu[0]))
@@ -191,13 +200,16 @@ def main(argv=None):
         done = [s for s, _ in settles[name] if s is not None]
         r = dict(median=round(statistics.median(ok), 1), p90=round(float(np.percentile(ok, 90)), 1), n=len(ok),
                  missed=len(lats[name]) - len(ok), burst_settle_ms=round(statistics.median(done), 1) if done else None,
-                 burst_frames=[f for _, f in settles[name]])
+                 burst_frames=[f for _, f in settles[name]], drawn_ahead=sum(hits[name]))
+        if any(hits[name]) and not all(hits[name]):
+            ok_kernel = [x for x, h in zip(lats[name], hits[name]) if x is not None and not h]
+            r['kernel_path_median'] = round(statistics.median(ok_kernel), 1)
         if parts[name]:
             med = np.median(np.array(parts[name]), 0)
             r['to_kernel_median'], r['kernel_median'], r['to_pixels_median'] = (round(float(x), 1) for x in med)
         results[name] = r
         print(f"{name:<32} median {r['median']:6.1f} ms  p90 {r['p90']:6.1f} ms  ({r['n']} presses"
-              + (f", {r['missed']} missed" if r['missed'] else '') + ')'
+              + (f", {r['missed']} missed" if r['missed'] else '') + f", {r['drawn_ahead']} drawn ahead)"
               + (f"  [to kernel {r['to_kernel_median']:.0f}, kernel {r['kernel_median']:.0f}, to pixels "
                  f"{r['to_pixels_median']:.0f} ms]" if 'kernel_median' in r else '')
               + f"  | burst of 15: settles {r['burst_settle_ms']} ms after the last key, frames {r['burst_frames']}",

@@ -3,7 +3,8 @@
 The case of the browser benchmark: one-cycle over 10 epochs x 1,000 steps, lr_max moved 20 arrow-key steps
 up and 20 down (so a few updates change the axes and draw everything). Runs in plain Python: the widgets'
 messages go nowhere, so this is the explorer's own work. Compared with what the naive ways do per update,
-and with each lever switched off in turn; the PNG encoders and coalescing are also timed on their own.
+and with each lever switched off in turn; the PNG encoders, the frames drawn ahead (idle-time work) and
+coalescing are also timed on their own.
 
     python benchmarks/bench_explorer_kernel.py [--no-save]
 
@@ -105,6 +106,23 @@ def coalescing(coalesce, n=10):
     spent, frames = asyncio.run(burst())
     return dict(ms=round(spent * 1e3, 1), frames=frames)
 
+def ahead_times(n=12):
+    "The idle-time work after an update: the frames one step of each slider away, drawn and encoded."
+    ex = explore(one_cycle(**CASE), steps_per_epoch=1000, backend='image')
+    w = ex.sliders['lr_max']
+    per_frame, per_state = [], []
+    for i in range(n):
+        w.value = CASE['lr_max'] * 10 ** (.05 * (i % 6))
+        ex._moved = w
+        t0, frames = time.perf_counter(), 0
+        for key, curves in ex._frames_ahead():                  # each: a schedule built, sampled and keyed
+            t1 = time.perf_counter()
+            ex._plot.frame_for(curves)                          # ... drawn (a blit, mostly) and encoded
+            per_frame.append(time.perf_counter() - t1)
+            frames += 1
+        per_state.append(time.perf_counter() - t0)
+    return dict(frames_per_update=frames, frame=summary(per_frame), all_frames=summary(per_state))
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--no-save', action='store_true')
@@ -126,6 +144,9 @@ def main(argv=None):
     enc = encoder_times()
     print('PNG encoding of one 640x420 frame:')
     for name, r in enc.items(): print(f"  {name:<34} median {r['median']:7.2f} ms  ({r['bytes']:,} bytes)")
+    ahead = ahead_times()
+    print(f"Frames drawn ahead after an update ({ahead['frames_per_update']}, one step of each slider away): "
+          f"{ahead['frame']['median']:.2f} ms each (median), {ahead['all_frames']['median']:.1f} ms in all")
     burst = {f'coalesce={c}': coalescing(c) for c in (True, False)}
     print('A burst of 10 changes in one event-loop turn:')
     for name, r in burst.items(): print(f"  {name:<34} {r['frames']} frame(s), {r['ms']} ms")
@@ -136,7 +157,8 @@ def main(argv=None):
     if not args.no_save:
         stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         stored.setdefault('kernel', {})[args.label] = dict(date=datetime.date.today().isoformat(), machine=machine,
-                                                          variants=rows, png_encoding=enc, burst_of_10=burst)
+                                                          variants=rows, png_encoding=enc, frames_ahead=ahead,
+                                                          burst_of_10=burst)
         RESULTS.write_text(json.dumps(stored, indent=1) + '\n')
         print(f'saved to {RESULTS} as {args.label!r}')
 

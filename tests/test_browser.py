@@ -1,5 +1,6 @@
 """The explorer, used as a person would: JupyterLab in headless Chromium runs a notebook that shows an
 explorer; a key press on the lr_max slider must change the figure's pixels, the readouts and the code box.
+With the explorer's own frame view, the new picture must be the frame drawn ahead for that step.
 
 Screenshots (figure before/after, whole page) go to test-artifacts/ at the repository root."""
 import io, json, shutil, time
@@ -8,16 +9,19 @@ from conftest import (ARTIFACTS, ROOT, JupyterLab, launch_chromium, need_browser
                       wait_for_figure)
 
 FIXTURE = ROOT / 'tests' / 'browser_explorer.ipynb'
-BACKENDS = {'ipympl': '%matplotlib widget', 'image': '%matplotlib inline'}
+# the explorer's own frame view (the default), and ipympl's canvas (backend='ipympl'), under `%matplotlib widget`
+BACKENDS = {'image': '', 'ipympl': ", backend='ipympl'"}
 
 @pytest.fixture(scope='module')
 def lab(tmp_path_factory):
     need_browser()
     folder = tmp_path_factory.mktemp('lab')
     nb = json.loads(FIXTURE.read_text())
-    for backend, magic in BACKENDS.items():           # the same notebook, once per matplotlib backend
+    for backend, option in BACKENDS.items():          # the same notebook, once per backend
         cell = next(c for c in nb['cells'] if c['cell_type'] == 'code')
-        cell['source'] = [magic + '\n'] + [l for l in cell['source'] if not l.startswith('%matplotlib')]
+        source = ''.join(cell['source'])
+        assert 'steps_per_epoch=1000)' in source
+        cell['source'] = source.replace('steps_per_epoch=1000)', f'steps_per_epoch=1000{option})')
         (folder / f'explorer_{backend}.ipynb').write_text(json.dumps(nb))
     with JupyterLab(folder) as server: yield server
 
@@ -57,14 +61,17 @@ def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
         figure = explorer.locator('.lr-tutor-figure')
         readouts = explorer.locator('.lr-tutor-readouts')
         code = explorer.locator('.lr-tutor-code textarea')
-        if backend == 'ipympl': assert figure.locator('canvas').count() >= 1      # ipympl's canvas, not an image
-        else: assert figure.evaluate('e => e.tagName') == 'IMG'
+        assert figure.locator('canvas').count() >= 1
+        if backend == 'ipympl': assert 'jupyter-matplotlib' in figure.get_attribute('class')   # ipympl's widget
         figure.scroll_into_view_if_needed()
         before = _stable_shot(figure)
         (ARTIFACTS / f'browser_{backend}_before.png').write_bytes(before)
         assert 'peak lr 0.001 ' in readouts.inner_text().replace('\xa0', ' ')
         assert 'lr_max=0.001,' in code.input_value()
 
+        canvas = figure.locator('canvas').first
+        if backend == 'image':                          # the frames one step of lr_max away have arrived
+            page.wait_for_function("(c) => +(c.dataset.ahead || 0) >= 2", arg=canvas.element_handle(), timeout=20_000)
         handle = slider_handle(page, 'lr_max')
         handle.focus()
         page.keyboard.press('ArrowRight')              # one step: a twentieth of a decade up, 10^-2.95
@@ -83,6 +90,8 @@ def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
         changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
         assert changed > 200, f'the figure did not change after the key press ({changed} pixels differ)'
         page.wait_for_function("(el) => el.value.includes('lr_max=0.00112,')", arg=code.element_handle(), timeout=10_000)
+        if backend == 'image':                          # ... and the step showed one of them
+            assert canvas.get_attribute('data-hits') == '1', canvas.get_attribute('data-hits')
         text = readouts.inner_text().replace('\xa0', ' ')
         assert 'peak lr 0.00112 ' in text, text
         assert 'epochs 10 (10,000 steps)' in text, text
