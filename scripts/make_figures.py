@@ -1,11 +1,19 @@
 """Draw the pictures that README.md and nbs/index.ipynb show, with the library itself.
-Run: python scripts/make_figures.py  (writes nbs/images/*.png)"""
+Run: python scripts/make_figures.py  (writes nbs/images/*.png)
+
+The schedule pictures are exact. The lesson pictures that need training (finder, case study, optimizers)
+come from small CPU runs (32-pixel photos, one seed) on the rock-paper-scissors set found through
+LR_TUTOR_DATA (or downloaded), and say so in their titles; the lessons themselves give the full-size
+results."""
+import sys
 from pathlib import Path
 import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 import numpy as np
-from lr_tutor.schedules import gallery, one_cycle, sgdr, step_decay, exp_decay, inv_time_decay, cosine, ramp_sustain_decay
+import torch
+from lr_tutor.schedules import (gallery, constant, one_cycle, sgdr, step_decay, exp_decay, inv_time_decay, cosine,
+                                ramp_sustain_decay)
 
 OUT = Path(__file__).resolve().parent.parent / 'nbs' / 'images'
 META = {'Software': None}  # keep the files byte-stable between runs
@@ -28,6 +36,41 @@ def curves(schedules, title, log=False, momentum=False):
     fig.tight_layout()
     return fig
 
+def finder_picture():
+    "Lesson 1: three range tests on the photos, fastai's suggestions per run and the stable choice."
+    from lr_tutor.data import rps_dls
+    from lr_tutor.training import make_learner
+    import lr_tutor.finder  # noqa: F401  (Learner.lr_range_test)
+    dls = rps_dls(size=32, bs=32, fast=True, n_per_class=100)
+    test = make_learner(dls, 'simple_cnn', seed=0).lr_range_test(runs=3, num_it=60, show_plot=False)
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    test.plot(ax=ax, explain=False, title='LR range test, 3 runs (simple CNN, 32 px, CPU)')
+    return fig
+
+def discriminative_picture():
+    "Lesson 4: fit_one_cycle(lr_max=slice(1e-5, 1e-3)) gives each of three layer groups its own peak."
+    from fastai.basics import even_mults
+    s = one_cycle(1e-3, 4)
+    t = np.linspace(0, s.n_epochs, 1000)
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    for i, (peak, name) in enumerate(zip(even_mults(1e-5, 1e-3, 3), ('early layers', 'middle layers', 'head'))):
+        ax.plot(t, s(t) * peak / 1e-3, label=f'{name} (peak {peak:.0e})')
+    ax.set_yscale('log'); ax.set_xlabel('epoch'); ax.set_ylabel('lr'); ax.legend(fontsize=8)
+    ax.set_title('discriminative rates: slice(1e-5, 1e-3) over 3 groups', fontsize=10)
+    fig.tight_layout()
+    return fig
+
+def training_picture(configs, title, arch='simple_cnn'):
+    "Test accuracy per epoch for `configs` (run_experiment's), one seed, small CPU size."
+    from lr_tutor.data import rps_dls
+    from lr_tutor.training import run_experiment, plot_curves
+    dls = rps_dls(size=32, bs=32, fast=True, n_per_class=100)
+    history = run_experiment(dls, configs, seeds=(0,), arch=arch, show_progress=False)
+    fig, ax = plt.subplots(figsize=(5, 3))
+    plot_curves(history, 'accuracy', ax=ax, title=title)
+    fig.tight_layout()
+    return fig
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     save(gallery(), 'gallery.png')
@@ -36,5 +79,15 @@ def main():
                  (cosine(.1, 0., 30), 'cosine')], 'annealing'), 'lesson_annealing.png')
     save(curves([(sgdr(1e-2, 0., 1, 2, 3), 'sgdr 1+2+4 epochs')], 'SGDR: warm restarts'), 'lesson_sgdr.png')
     save(curves([(ramp_sustain_decay(1e-5, 1e-5, 1e-4, 5, 0, .8, 50), 'ramp-sustain-decay')], 'Keras-style schedule'), 'lesson_keras.png')
+    save(discriminative_picture(), 'lesson_fine_tuning.png')
+    if '--schedules-only' in sys.argv: return
+    torch.manual_seed(0); torch.set_num_threads(min(2, torch.get_num_threads()))
+    save(finder_picture(), 'lesson_finder.png')
+    save(training_picture({'Adam 1e-3, constant': dict(fit=constant(1e-3, 8), opt='adam'),
+                           'one-cycle, lr_max 1e-2': dict(fit=one_cycle(1e-2, 8), opt='adam')},
+                          'case study: plain Adam vs one-cycle (32 px, CPU)'), 'lesson_case_study.png')
+    save(training_picture({name: dict(fit=one_cycle(lr, 8), opt=opt) for name, opt, lr in
+                           [('SGD + momentum', 'sgd', 5e-2), ('RMSProp', 'rmsprop', 3e-3), ('Adam', 'adam', 1e-2)]},
+                          'optimizers under one-cycle (32 px, CPU)'), 'lesson_optimizers.png')
 
 if __name__ == '__main__': main()
