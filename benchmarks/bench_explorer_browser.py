@@ -159,6 +159,7 @@ def main(argv=None):
     ap.add_argument('--variants', default=','.join(VARIANTS), help='comma-separated names (default: all)')
     ap.add_argument('--no-save', action='store_true')
     ap.add_argument('--label', default='latest', help="name the stored run (e.g. 'quiet', 'under load')")
+    ap.add_argument('--scale', type=float, default=1., help="the screen's device pixels per CSS pixel (2: a laptop's)")
     ap.add_argument('--shots', default=str(ROOT / 'test-artifacts'), help='where to save a screenshot per variant')
     args = ap.parse_args(argv)
     names = [v.strip() for v in args.variants.split(',')]
@@ -179,7 +180,7 @@ def main(argv=None):
         for round_ in range(args.rounds):           # rounds alternate the order, so drifts in load cancel out
             for name in (names if round_ % 2 == 0 else names[::-1]):
                 kind = VARIANTS[name][1]
-                page = browser.new_page(viewport={'width': 1400, 'height': 1000})
+                page = browser.new_page(viewport={'width': 1400, 'height': 1000}, device_scale_factor=args.scale)
                 open_and_run(page, lab, files[name])
                 got, keys, used = measure(page, kind, -(-args.presses // args.rounds), args.pause)
                 hits[name] += used
@@ -216,7 +217,7 @@ def main(argv=None):
               flush=True)
     load_after = os.getloadavg()
     machine = (f'{os.cpu_count()}-core {platform.machine()}, load average {load_before[0]:.1f} -> {load_after[0]:.1f} '
-               f'(1 min) during the run')
+               f'(1 min) during the run' + (f', screen at {args.scale:g} device pixels per CSS pixel' if args.scale != 1 else ''))
     print(f'machine: {machine}')
     if not args.no_save:
         stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

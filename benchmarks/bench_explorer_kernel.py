@@ -32,8 +32,9 @@ def summary(wall_s, cpu_s=None):
     if cpu_s is not None: r['cpu_mean'] = round(float(cpu_s) * 1e3 / len(ms), 2)
     return r
 
-def explorer_times(**options):
+def explorer_times(pixel_ratio=1., **options):
     ex = explore(one_cycle(**CASE), steps_per_epoch=1000, **options)
+    if pixel_ratio != 1: ex._plot.view.pixel_ratio = pixel_ratio                   # as a high-density screen asks
     if ex._plot.backend == 'ipympl': ex.figure.canvas.syncing_data_url = False   # as with a browser attached
     time_updates(ex, n=10)                                                    # warm up
     cpu = time.process_time()
@@ -106,9 +107,10 @@ def coalescing(coalesce, n=10):
     spent, frames = asyncio.run(burst())
     return dict(ms=round(spent * 1e3, 1), frames=frames)
 
-def ahead_times(n=12):
+def ahead_times(n=12, pixel_ratio=1.):
     "The idle-time work after an update: the frames one step of each slider away, drawn and encoded."
     ex = explore(one_cycle(**CASE), steps_per_epoch=1000, backend='image')
+    ex._plot.view.pixel_ratio = pixel_ratio
     w = ex.sliders['lr_max']
     per_frame, per_state = [], []
     for i in range(n):
@@ -132,6 +134,7 @@ def main(argv=None):
     rows = {
         'explore (ipympl)': explorer_times(backend='ipympl'),
         'explore (image)': explorer_times(backend='image'),
+        'explore (image), 2x screen': explorer_times(backend='image', pixel_ratio=2.),
         'explore (ipympl) blit=False': explorer_times(backend='ipympl', blit=False),
         'explore (ipympl) decimate=False': explorer_times(backend='ipympl', decimate=False),
         'naive ipympl: set_ydata + draw': naive_ipympl_times(),
@@ -145,8 +148,10 @@ def main(argv=None):
     print('PNG encoding of one 640x420 frame:')
     for name, r in enc.items(): print(f"  {name:<34} median {r['median']:7.2f} ms  ({r['bytes']:,} bytes)")
     ahead = ahead_times()
-    print(f"Frames drawn ahead after an update ({ahead['frames_per_update']}, one step of each slider away): "
-          f"{ahead['frame']['median']:.2f} ms each (median), {ahead['all_frames']['median']:.1f} ms in all")
+    ahead2 = ahead_times(pixel_ratio=2.)
+    for label, a in (('', ahead), (', 2x screen', ahead2)):
+        print(f"Frames drawn ahead after an update ({a['frames_per_update']}, one step of each slider away{label}): "
+              f"{a['frame']['median']:.2f} ms each (median), {a['all_frames']['median']:.1f} ms in all")
     burst = {f'coalesce={c}': coalescing(c) for c in (True, False)}
     print('A burst of 10 changes in one event-loop turn:')
     for name, r in burst.items(): print(f"  {name:<34} {r['frames']} frame(s), {r['ms']} ms")
@@ -158,6 +163,7 @@ def main(argv=None):
         stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         stored.setdefault('kernel', {})[args.label] = dict(date=datetime.date.today().isoformat(), machine=machine,
                                                           variants=rows, png_encoding=enc, frames_ahead=ahead,
+                                                          frames_ahead_2x=ahead2,
                                                           burst_of_10=burst)
         RESULTS.write_text(json.dumps(stored, indent=1) + '\n')
         print(f'saved to {RESULTS} as {args.label!r}')

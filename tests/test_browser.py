@@ -97,3 +97,17 @@ def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
         assert 'epochs 10 (10,000 steps)' in text, text
     finally:
         page.close()
+
+def test_frames_are_as_sharp_as_the_screen(lab, browser):
+    "On a screen with 2 device pixels per CSS pixel, the frames have twice the pixels each way, same size on screen."
+    page = browser.new_page(viewport={'width': 1400, 'height': 1000}, device_scale_factor=2)
+    try:
+        open_and_run(page, lab, 'explorer_image.ipynb')
+        wait_for_figure(page)
+        canvas = page.locator('.lr-tutor-explorer .lr-tutor-figure canvas').first
+        page.wait_for_function("(c) => c.width >= 2 * c.getBoundingClientRect().width - 1", arg=canvas.element_handle(),
+                               timeout=20_000)
+        size = canvas.evaluate('c => [c.width, c.height, c.getBoundingClientRect().width, c.getBoundingClientRect().height]')
+        assert size[:2] == [2 * round(size[2]), 2 * round(size[3])], size
+    finally:
+        page.close()
