@@ -323,10 +323,13 @@ async function render({ model, el }) {
     const bitmap = hit.bitmap || await createImageBitmap(hit.blob);
     if (current === hit) draw(bitmap);
   };
+  // where a front end cannot hand us other widgets' models, frames ahead are never used: the kernel's still are
   const watch = key => Promise.all(key.map(async ([id, name]) => {
-    if (models.has(id)) return;
-    const m = await model.widget_manager.get_model(id);
-    if (!models.has(id)) { models.set(id, m); m.on(`change:${name}`, onValue); }
+    if (models.has(id) || !model.widget_manager) return;
+    try {
+      const m = await model.widget_manager.get_model(id);
+      if (!models.has(id)) { models.set(id, m); m.on(`change:${name}`, onValue); }
+    } catch (e) { /* a widget closed meanwhile (a family switched) */ }
   }));
   const showFrame = async () => {
     const mine = ++seq, key = model.get('key'), generation = model.get('generation');
