@@ -321,7 +321,17 @@ async function render({ model, el }) {
     current = hit; used = { key: hit.key, at: performance.now() };
     hits++; count();
     const bitmap = hit.bitmap || await createImageBitmap(hit.blob);
-    if (current === hit) draw(bitmap);
+    if (current !== hit) return;
+    draw(bitmap);
+    // the readouts and code for that state too, in this page only: the kernel's own values follow, the same
+    for (const [id, value] of hit.texts || []) (await other(id))?.set('value', value);
+  };
+  const others = new Map();      // widget id -> model, for the widgets that show texts
+  const other = async id => {
+    if (!others.has(id) && model.widget_manager) {
+      try { others.set(id, await model.widget_manager.get_model(id)); } catch (e) { others.set(id, null); }
+    }
+    return others.get(id);
   };
   // where a front end cannot hand us other widgets' models, frames ahead are never used: the kernel's still are
   const watch = key => Promise.all(key.map(async ([id, name]) => {
@@ -347,7 +357,7 @@ async function render({ model, el }) {
   model.on('change:frame', showFrame);
   model.on('msg:custom', async (msg, buffers) => {
     if (msg.kind !== 'ahead' || msg.generation < latest) return;
-    const entry = { key: msg.key, generation: msg.generation, blob: png(buffers[0]), bitmap: null };
+    const entry = { key: msg.key, generation: msg.generation, texts: msg.texts, blob: png(buffers[0]), bitmap: null };
     if (ahead.filter(e => e.generation === msg.generation).length < DECODED) entry.bitmap = await createImageBitmap(entry.blob);
     if (msg.generation < latest) return;
     ahead.push(entry); count();
@@ -380,9 +390,11 @@ class FrameView(anywidget.AnyWidget):
         "Make `png` the current frame, showing the controls at `key`."
         with self.hold_sync(): self.frame, self.key, self.generation = png, [list(k) for k in key], generation
 
-    def send_ahead(self, png:bytes, key, generation:int):
-        "A frame for the controls at `key`, drawn from the state of frame `generation`."
-        self.send({'kind': 'ahead', 'key': [list(k) for k in key], 'generation': generation}, [png])
+    def send_ahead(self, png:bytes, key, generation:int, texts:dict=None):
+        """A frame for the controls at `key`, drawn from the state of frame `generation`; `texts` (widget id ->
+        value) are what other widgets (readouts, code) will show then, set in the page along with the frame."""
+        self.send({'kind': 'ahead', 'key': [list(k) for k in key], 'generation': generation,
+                   'texts': list((texts or {}).items())}, [png])
 
 # %% ../nbs/02_explore.ipynb #2732ad8a
 _LOOP_LOCK, _EXITING = threading.Lock(), []
@@ -593,8 +605,8 @@ class LivePlot:
         if self._scheduled or generation != self.n_pushed: return
         item = next(todo, None)
         if item is None: return
-        key, curves = item
-        self.view.send_ahead(self.frame_for(curves), key, generation)
+        key, curves, *texts = item
+        self.view.send_ahead(self.frame_for(curves), key, generation, *texts)
         self.n_ahead += 1
         try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(todo, generation)))
         except RuntimeError: pass
@@ -796,7 +808,7 @@ class Explorer(W.VBox):
                 return k, tuple(x if p is leaf else p.value for p in w.parts)
 
     def _frames_ahead(self):
-        "(key, curves) for each state one arrow-key step of one slider away; the slider moved last first."
+        "(key, curves, texts) for each state one arrow-key step of one slider away; the slider moved last first."
         sliders = [l for w in self.sliders.values() for l in _leaves(w) if isinstance(l, _Slider) and not l.disabled]
         sliders.sort(key=lambda l: l is not self._moved)
         if self._moved is None: sliders = sliders[:1]       # untouched yet (a lesson shows many): the first only
@@ -805,7 +817,9 @@ class Explorer(W.VBox):
                 name, value = self._param(leaf, x)
                 try: s = self.build(**{name: value})
                 except ValueError: continue                   # that step shows an error, not a frame
-                yield self._key({id(leaf): x}), [self.sample(s)]
+                c = self.sample(s)
+                texts = dict(zip((self.readouts.model_id, self.code.model_id), self._texts(s, c)))
+                yield self._key({id(leaf): x}), [c], texts
 
     def _update(self):
         try: s = self.build()
@@ -829,10 +843,14 @@ class Explorer(W.VBox):
         if self._plot is not None:
             self._plot.set_curves([c])
             self._plot.request()
+        self.readouts.value, self.code.value = self._texts(s, c)
+
+    @staticmethod
+    def _texts(s, c) -> tuple:
+        "The readouts (HTML) and the code box for schedule `s`, sampled as `c`."
         steps = f' ({c.n_steps:,} steps)' if c.n_steps else ''
-        self.readouts.value = (f'<b>peak lr</b> {_fmt(c.peak)} &nbsp; <b>final lr</b> {_fmt(c.final)} &nbsp; '
-                               f'<b>epochs</b> {_fmt(c.n_epochs)}{steps} &nbsp; <b>area</b> {_fmt(c.area)} lr&middot;epochs')
-        self.code.value = s.code()
+        return (f'<b>peak lr</b> {_fmt(c.peak)} &nbsp; <b>final lr</b> {_fmt(c.final)} &nbsp; '
+                f'<b>epochs</b> {_fmt(c.n_epochs)}{steps} &nbsp; <b>area</b> {_fmt(c.area)} lr&middot;epochs', s.code())
 
     def flush(self):
         "Send the pending frame now (in a kernel, frames are otherwise sent once the current events are handled)."
