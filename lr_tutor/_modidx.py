@@ -327,6 +327,7 @@ d = { 'settings': { 'branch': 'main',
                                    'lr_tutor.training.format_summary': ('training.html#format_summary', 'lr_tutor/training.py'),
                                    'lr_tutor.training.make_learner': ('training.html#make_learner', 'lr_tutor/training.py'),
                                    'lr_tutor.training.plot_curves': ('training.html#plot_curves', 'lr_tutor/training.py'),
+                                   'lr_tutor.training.register_arch': ('training.html#register_arch', 'lr_tutor/training.py'),
                                    'lr_tutor.training.run_experiment': ('training.html#run_experiment', 'lr_tutor/training.py'),
                                    'lr_tutor.training.simple_cnn': ('training.html#simple_cnn', 'lr_tutor/training.py'),
                                    'lr_tutor.training.summarize': ('training.html#summarize', 'lr_tutor/training.py')}}}
