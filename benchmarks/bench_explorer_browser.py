@@ -89,6 +89,12 @@ ARM = '''(kind) => {
   }
   const before = sig(); let tKey = null; const changes = [];
   const onKey = e => { tKey = e.timeStamp; };
+  // the explorer's readouts: ms from the key to their first change (window.__ro)
+  window.__ro = null;
+  const ro = document.querySelector('.lr-tutor-explorer .lr-tutor-readouts');
+  if (ro) { const obs = new MutationObserver(() => { if (tKey !== null && window.__ro === null) {
+    window.__ro = performance.now() - tKey; obs.disconnect(); } });
+    obs.observe(ro, {subtree: true, childList: true, characterData: true}); }
   window.addEventListener('keydown', onKey, true);
   window.__lat = new Promise(resolve => {
     let prev = before, first = null;
@@ -119,13 +125,14 @@ def read_trace(folder, tag):
 HITS = "() => +(document.querySelector('.lr-tutor-explorer .lr-tutor-figure canvas')?.dataset.hits || 0)"
 
 def measure(page, kind, presses, pause):
-    "Latency (ms) of `presses` single key presses, their key times (epoch ms), and whether a frame drawn ahead was used."
+    """Latency (ms) of `presses` single key presses, their key times (epoch ms), whether a frame drawn ahead was
+    used, and the ms until the readouts changed (None without readouts)."""
     wait_for_figure(page, '.lr-tutor-explorer .lr-tutor-figure')
     page.locator('.lr-tutor-explorer .lr-tutor-figure').scroll_into_view_if_needed()
     time.sleep(2)                                            # let the first frames land
     handle = slider_handle(page, 'lr_max')
     handle.focus()
-    lats, keys, hits = [], [], []
+    lats, keys, hits, texts = [], [], [], []
     used = lambda: page.evaluate(HITS)
     for _ in range(presses):
         page.evaluate('window.__burst = false; window.__stop = false')
@@ -137,7 +144,8 @@ def measure(page, kind, presses, pause):
         lats.append(r['first'])
         hits.append(used() > before)
         time.sleep(pause)
-    return lats, keys, hits
+        texts.append(page.evaluate('window.__ro'))
+    return lats, keys, hits, texts
 
 def burst(page, kind, n=15, gap=.016):
     "Press ArrowLeft `n` times, `gap` s apart; ms from the last press until the figure stops changing."
@@ -174,7 +182,7 @@ def main(argv=None):
     Path(args.shots).mkdir(exist_ok=True)
     load_before = os.getloadavg()
     from playwright.sync_api import sync_playwright
-    lats, parts, settles, hits = ({n: [] for n in names} for _ in range(4))
+    lats, parts, settles, hits, texts = ({n: [] for n in names} for _ in range(5))
     with JupyterLab(folder) as lab, sync_playwright() as p:
         browser = launch_chromium(p)
         for round_ in range(args.rounds):           # rounds alternate the order, so drifts in load cancel out
@@ -182,8 +190,9 @@ def main(argv=None):
                 kind = VARIANTS[name][1]
                 page = browser.new_page(viewport={'width': 1400, 'height': 1000}, device_scale_factor=args.scale)
                 open_and_run(page, lab, files[name])
-                got, keys, used = measure(page, kind, -(-args.presses // args.rounds), args.pause)
+                got, keys, used, ro = measure(page, kind, -(-args.presses // args.rounds), args.pause)
                 hits[name] += used
+                texts[name] += [x for x in ro if x is not None]
                 settles[name].append(burst(page, kind))
                 page.screenshot(path=str(Path(args.shots) / f'bench_explorer_{names.index(name)}.png'))
                 page.close()
@@ -205,6 +214,8 @@ def main(argv=None):
         if any(hits[name]) and not all(hits[name]):
             ok_kernel = [x for x, h in zip(lats[name], hits[name]) if x is not None and not h]
             r['kernel_path_median'] = round(statistics.median(ok_kernel), 1)
+        if texts[name]:
+            r['readouts_median'], r['readouts_p90'] = (round(float(np.percentile(texts[name], q)), 1) for q in (50, 90))
         if parts[name]:
             med = np.median(np.array(parts[name]), 0)
             r['to_kernel_median'], r['kernel_median'], r['to_pixels_median'] = (round(float(x), 1) for x in med)
@@ -213,6 +224,7 @@ def main(argv=None):
               + (f", {r['missed']} missed" if r['missed'] else '') + f", {r['drawn_ahead']} drawn ahead)"
               + (f"  [to kernel {r['to_kernel_median']:.0f}, kernel {r['kernel_median']:.0f}, to pixels "
                  f"{r['to_pixels_median']:.0f} ms]" if 'kernel_median' in r else '')
+              + (f"  [readouts {r['readouts_median']:.0f} / {r['readouts_p90']:.0f} ms]" if 'readouts_median' in r else '')
               + f"  | burst of 15: settles {r['burst_settle_ms']} ms after the last key, frames {r['burst_frames']}",
               flush=True)
     load_after = os.getloadavg()

@@ -117,7 +117,7 @@ def ahead_times(n=12, pixel_ratio=1.):
         w.value = CASE['lr_max'] * 10 ** (.05 * (i % 6))
         ex._moved = w
         t0, frames = time.perf_counter(), 0
-        for key, curves in ex._frames_ahead():                  # each: a schedule built, sampled and keyed
+        for key, curves, texts in ex._frames_ahead():           # each: a schedule built, sampled, keyed, its texts
             t1 = time.perf_counter()
             ex._plot.frame_for(curves)                          # ... drawn (a blit, mostly) and encoded
             per_frame.append(time.perf_counter() - t1)
