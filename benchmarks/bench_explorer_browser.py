@@ -61,13 +61,12 @@ class _Trace:                                    # kernel-side timestamps, read 
         with open('trace-{name}.txt', 'a') as f: f.write('%r %s\\n' % event)
 ex._plot.trace = _Trace()
 ex'''
+TRACE_TAG = lambda name: name.replace(' ', '_').replace('=', '').replace("'", '')   # a file name per variant
 # the explorer as it comes (its frame view), each speed lever switched off in turn, and with ipympl's canvas
 for name, options in [('explore', ''), ('explore prefetch=False', ', prefetch=False'),
                       ('explore blit=False', ', blit=False'), ('explore decimate=False', ', decimate=False'),
                       ('explore coalesce=False', ', coalesce=False'), ('explore ipympl', ", backend='ipympl'")]:
-    VARIANTS[name] = (EXPLORE.format(options=options, name=name.replace(' ', '_').replace('=', '').replace("'", '')),
-                      'canvas')
-TRACE_TAG = lambda name: name.replace(' ', '_').replace('=', '').replace("'", '')
+    VARIANTS[name] = (EXPLORE.format(options=options, name=TRACE_TAG(name)), 'canvas')
 
 # In the page: `arm(kind)` watches the figure; the promise `window.__lat` resolves to the ms from the next
 # keydown to the first animation frame showing changed pixels. Canvas pixels are hashed only after

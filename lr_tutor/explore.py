@@ -324,22 +324,19 @@ async function render({ model, el }) {
     if (current !== hit) return;
     draw(bitmap);
     // the readouts and code for that state too, in this page only: the kernel's own values follow, the same
-    for (const [id, value] of hit.texts || []) (await other(id))?.set('value', value);
+    for (const [id, value] of hit.texts || []) (await modelOf(id))?.set('value', value);
   };
-  const others = new Map();      // widget id -> model, for the widgets that show texts
-  const other = async id => {
-    if (!others.has(id) && model.widget_manager) {
-      try { others.set(id, await model.widget_manager.get_model(id)); } catch (e) { others.set(id, null); }
-    }
-    return others.get(id);
+  // other widgets' models, by id (null where a front end cannot hand them over, or the widget is closed:
+  // then frames ahead are never used, and the kernel's frames still are)
+  const fetched = new Map();
+  const modelOf = id => {
+    if (!fetched.has(id)) fetched.set(id, model.widget_manager ? model.widget_manager.get_model(id).catch(() => null)
+                                                               : Promise.resolve(null));
+    return fetched.get(id);
   };
-  // where a front end cannot hand us other widgets' models, frames ahead are never used: the kernel's still are
   const watch = key => Promise.all(key.map(async ([id, name]) => {
-    if (models.has(id) || !model.widget_manager) return;
-    try {
-      const m = await model.widget_manager.get_model(id);
-      if (!models.has(id)) { models.set(id, m); m.on(`change:${name}`, onValue); }
-    } catch (e) { /* a widget closed meanwhile (a family switched) */ }
+    const m = await modelOf(id);
+    if (m && !models.has(id)) { models.set(id, m); m.on(`change:${name}`, onValue); }
   }));
   const showFrame = async () => {
     const mine = ++seq, key = model.get('key'), generation = model.get('generation');
@@ -447,7 +444,7 @@ class LivePlot:
         self._log, self._scheduled = False, None     # _scheduled: the loop a frame is pending on
         self._backgrounds = OrderedDict()       # axes state -> saved picture of them, for blitting
         self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
-        self.n_pushed = self.n_ahead = 0        # frames sent; frames sent ahead
+        self.n_pushed = 0                       # frames sent: the generation frames ahead are drawn from
         self._peak = self._data_xmax = self._prefetching = self._curves = None
         self._legend_on = False
         # set by the owner (an explorer): `key()`, the controls' values the current frame shows; `ahead()`,
@@ -607,7 +604,6 @@ class LivePlot:
         if item is None: return
         key, curves, *texts = item
         self.view.send_ahead(self.frame_for(curves), key, generation, *texts)
-        self.n_ahead += 1
         try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(todo, generation)))
         except RuntimeError: pass
 
@@ -789,11 +785,15 @@ class Explorer(W.VBox):
         if self.warmup.value: s = warmup(s, **{k: values[k] for k in self.warmup_sliders})
         return s
 
+    def _controls(self) -> list:
+        "The widgets the page holds the parameters' values in (composite sliders as their parts)."
+        return [l for w in self.sliders.values() for l in _leaves(w)]
+
     def _key(self, changed:dict=None) -> list:
         """`[[widget id, trait, value, tolerance], ...]`: every control the picture depends on, as the page holds
         it (a dropdown by its `index`), now or with `changed` (id(widget) -> value)."""
         changed, out = changed or {}, []
-        for w in [self.family, self.log_y, self.warmup] + [l for w in self.sliders.values() for l in _leaves(w)]:
+        for w in [self.family, self.log_y, self.warmup] + self._controls():
             if isinstance(w, W.Dropdown): out.append([w.model_id, 'index', w.index, 0])
             else:
                 v = changed.get(id(w), w.value)
@@ -809,7 +809,7 @@ class Explorer(W.VBox):
 
     def _frames_ahead(self):
         "(key, curves, texts) for each state one arrow-key step of one slider away; the slider moved last first."
-        sliders = [l for w in self.sliders.values() for l in _leaves(w) if isinstance(l, _Slider) and not l.disabled]
+        sliders = [l for l in self._controls() if isinstance(l, _Slider) and not l.disabled]
         sliders.sort(key=lambda l: l is not self._moved)
         if self._moved is None: sliders = sliders[:1]       # untouched yet (a lesson shows many): the first only
         for leaf in sliders:
@@ -885,7 +885,7 @@ class Compare(W.VBox):
         self.labels, self.steps_per_epoch = labels, steps_per_epoch
         self._plot = LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch)
         self._plot.set_log(log)
-        self._plot.resample = lambda: self._update()
+        self._plot.resample = self._update
         self.log_y = W.Checkbox(value=log, description='log y', indent=False)
         self.readouts = W.HTML()
         self.readouts.add_class('lr-tutor-readouts')

@@ -36,12 +36,15 @@ def curves(schedules, title, log=False, momentum=False):
     fig.tight_layout()
     return fig
 
-def finder_picture():
-    "Lesson 1: three range tests on the photos, fastai's suggestions per run and the stable choice."
+def small_photos():
+    "The photos at the small CPU size the training pictures use: 32 px, 100 per class."
     from lr_tutor.data import rps_dls
+    return rps_dls(size=32, bs=32, fast=True, n_per_class=100)
+
+def finder_picture(dls):
+    "Lesson 1: three range tests on the photos, fastai's suggestions per run and the stable choice."
     from lr_tutor.training import make_learner
     import lr_tutor.finder  # noqa: F401  (Learner.lr_range_test)
-    dls = rps_dls(size=32, bs=32, fast=True, n_per_class=100)
     test = make_learner(dls, 'simple_cnn', seed=0).lr_range_test(runs=3, num_it=60, show_plot=False)
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     test.plot(ax=ax, explain=False, title='LR range test, 3 runs (simple CNN, 32 px, CPU)')
@@ -60,11 +63,9 @@ def discriminative_picture():
     fig.tight_layout()
     return fig
 
-def training_picture(configs, title, arch='simple_cnn'):
-    "Test accuracy per epoch for `configs` (run_experiment's), one seed, small CPU size."
-    from lr_tutor.data import rps_dls
+def training_picture(dls, configs, title, arch='simple_cnn'):
+    "Test accuracy per epoch for `configs` (run_experiment's), one seed."
     from lr_tutor.training import run_experiment, plot_curves
-    dls = rps_dls(size=32, bs=32, fast=True, n_per_class=100)
     history = run_experiment(dls, configs, seeds=(0,), arch=arch, show_progress=False)
     fig, ax = plt.subplots(figsize=(5, 3))
     plot_curves(history, 'accuracy', ax=ax, title=title)
@@ -82,11 +83,12 @@ def main():
     save(discriminative_picture(), 'lesson_fine_tuning.png')
     if '--schedules-only' in sys.argv: return
     torch.manual_seed(0); torch.set_num_threads(min(2, torch.get_num_threads()))
-    save(finder_picture(), 'lesson_finder.png')
-    save(training_picture({'Adam 1e-3, constant': dict(fit=constant(1e-3, 8), opt='adam'),
+    dls = small_photos()
+    save(finder_picture(dls), 'lesson_finder.png')
+    save(training_picture(dls, {'Adam 1e-3, constant': dict(fit=constant(1e-3, 8), opt='adam'),
                            'one-cycle, lr_max 1e-2': dict(fit=one_cycle(1e-2, 8), opt='adam')},
                           'case study: plain Adam vs one-cycle (32 px, CPU)'), 'lesson_case_study.png')
-    save(training_picture({name: dict(fit=one_cycle(lr, 8), opt=opt) for name, opt, lr in
+    save(training_picture(dls, {name: dict(fit=one_cycle(lr, 8), opt=opt) for name, opt, lr in
                            [('SGD + momentum', 'sgd', 5e-2), ('RMSProp', 'rmsprop', 3e-3), ('Adam', 'adam', 1e-2)]},
                           'optimizers under one-cycle (32 px, CPU)'), 'lesson_optimizers.png')
 
