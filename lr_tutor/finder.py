@@ -254,7 +254,7 @@ class RangeTest:
     def subset(self, idxs) -> RangeTest:
         "The runs at positions `idxs` as their own `RangeTest` (suggestions copied, not recomputed)."
         idxs = list(idxs)
-        bad = [i for i in idxs if not isinstance(i, (int, np.integer)) or not -len(self) <= i < len(self)]
+        bad = [i for i in idxs if not isinstance(i, (int, np.integer)) or not 0 <= i < len(self)]
         if bad: raise IndexError(f'idxs must be run positions in [0, {len(self)}) for these {len(self)} runs, got {bad}')
         new = copy.copy(self)
         new.losses, new.points = [self.losses[i] for i in idxs], [self.points[i] for i in idxs]

@@ -43,10 +43,13 @@ def _assignment_end(source, name):
     return next((n.end_lineno for n in tree.body if isinstance(n, ast.Assign)
                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)), None)
 
+def shrink_cell(target):
+    "A cell that shrinks the settings `target` (code text) with `shrink` and prints what it made."
+    return mk_cell(f"{inspect.getsource(shrink)}\nshrink({target})\nprint('dry run:', {target})")
+
 def dry_copy(name):
     "A copy of lesson `name` that runs its full-size cells at the tiny size, and what was changed in it."
     nb = read_nb(ROOT/'nbs'/f'{name}.ipynb')
-    helper = inspect.getsource(shrink)
     cells, changes = [], []
     for cell in nb.cells:
         gpu_cell = cell.cell_type == 'code' and re.search(r'^#\|\s*gpu\b', cell.source, re.M)
@@ -59,13 +62,13 @@ def dry_copy(name):
             # shrink the settings right after they are written, before the rest of the cell uses them
             lines = cell.source.splitlines()
             cell.source = '\n'.join(lines[:end])
-            cells += [cell, mk_cell(f"{helper}\nshrink(SIZES['gpu'])\nprint('dry run:', SIZES['gpu'])")]
+            cells += [cell, shrink_cell("SIZES['gpu']")]
             if lines[end:]: cells.append(mk_cell('\n'.join(lines[end:])))
             changes.append("shrink(SIZES['gpu'])")
             continue
         cells.append(cell)
         if gpu_cell and _assignment_end(cell.source, 'SIZE') and 'dict(' in cell.source:
-            cells.append(mk_cell(f"{helper}\nshrink(SIZE)\nprint('dry run:', SIZE)"))
+            cells.append(shrink_cell('SIZE'))
             changes.append('shrink(SIZE)')
     nb.cells = cells
     return nb, changes
