@@ -12,9 +12,9 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 # %% auto #0
-__all__ = ['FAMILIES', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold', 'piecewise', 'Param', 'Rate', 'FloorRate', 'Epochs',
-           'Shape', 'Schedule', 'family', 'constant', 'step_decay', 'exp_decay', 'inv_time_decay', 'cosine', 'sgdr',
-           'one_cycle', 'flat_cos', 'cyclical', 'ramp_sustain_decay', 'warmup', 'join', 'gallery']
+__all__ = ['FAMILIES', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold', 'piecewise', 'Param', 'fmt_rate', 'Rate', 'FloorRate',
+           'Epochs', 'Shape', 'Schedule', 'family', 'constant', 'step_decay', 'exp_decay', 'inv_time_decay', 'cosine',
+           'sgdr', 'one_cycle', 'flat_cos', 'cyclical', 'ramp_sustain_decay', 'warmup', 'join', 'gallery']
 
 # %% ../nbs/00_schedules.ipynb #9fc06caf
 class Anneal(NamedTuple):
@@ -105,6 +105,14 @@ class Param:
                 raise ValueError(f'{name} must be {self.valid_range}, got {v!r}')
             return tuple(self._number(name, m) for m in v)
         return self._number(name, v)
+
+# %% ../nbs/00_schedules.ipynb #30ab0908
+def fmt_rate(x) -> str:
+    "A learning rate (or any positive hyper-parameter) as lr_tutor writes it: `3e-4`, `0.00998`, `0.01`, `13.2`."
+    x = float(f'{float(x):.3g}')                  # round first, so 9999.7 is written as 1e4 like 1e4 itself
+    if x == 0 or not math.isfinite(x) or 1e-3 <= abs(x) < 1e4: return f'{x:.3g}'
+    mant, exp = f'{x:.2e}'.split('e')
+    return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
 
 # %% ../nbs/00_schedules.ipynb #13d96b61
 def Rate(doc, ui=(1e-6, 1.)):
