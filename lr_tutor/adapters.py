@@ -1,4 +1,4 @@
-"""One schedule object drives fastai's `ParamScheduler`, a `torch.optim.lr_scheduler`, or a Keras `LearningRateScheduler`, and reproduces itself exactly in each.
+"""One schedule object drives fastai's `ParamScheduler` or a `torch.optim.lr_scheduler`, per parameter group, through checkpoints, and reproduces itself exactly in each.
 
 Docs: https://lr-tutor.github.io/lr_tutor/adapters.html.md"""
 
@@ -6,46 +6,121 @@ Docs: https://lr-tutor.github.io/lr_tutor/adapters.html.md"""
 
 # %% ../nbs/01_adapters.ipynb #abd7a4db
 from __future__ import annotations
+import math, warnings
 import numpy as np
 import torch
-from fastai.callback.core import Callback
-from fastai.callback.schedule import ParamScheduler
-from .schedules import Schedule
+from fastcore.basics import patch
+from fastai.callback.core import Callback, CancelTrainException
+from fastai.callback.schedule import ParamScheduler, LRFinder
+from .schedules import Schedule, Param, FAMILIES, _check_schedule, _STEPS_PER_EPOCH
+from .keras_adapter import keras_schedule   # torch-free; here too, so `adapters.keras_schedule` still works
 
 # %% auto #0
-__all__ = ['ScheduleCallback', 'ScheduleLR', 'keras_schedule']
+__all__ = ['check_group_factors', 'ScheduleCallback', 'ScheduleLR']
+
+# %% ../nbs/01_adapters.ipynb #018b655c
+_FACTOR = Param('real', 0., lo_open=True, doc="A parameter group's rate as a multiple of the schedule's.")
+
+def check_group_factors(group_factors, n_groups:int=None):
+    "`group_factors` as a tuple of floats, each > 0 (one per parameter group), else a `ValueError` saying why."
+    if group_factors is None: return None
+    if not isinstance(group_factors, (list, tuple, np.ndarray)) or len(group_factors) == 0:
+        raise ValueError(f'group_factors must be a list of numbers, one per parameter group, each {_FACTOR.valid_range}, '
+                         f'got {group_factors!r}')
+    factors = tuple(_FACTOR.check(f'group_factors[{i}]', f) for i, f in enumerate(group_factors))
+    if n_groups is not None and len(factors) != n_groups:
+        raise ValueError(f'group_factors has {len(factors)} values but the optimizer has {n_groups} parameter groups')
+    return factors
+
+def _rebuilt_for(schedule, n_epoch):
+    "The same family with `n_epochs=n_epoch`, if the schedule has that parameter and the result is valid."
+    make = FAMILIES.get(schedule.family)
+    if make is None or 'n_epochs' not in schedule.params: return None
+    try: return make(**{**schedule.params, 'n_epochs': n_epoch})
+    except ValueError: return None
 
 # %% ../nbs/01_adapters.ipynb #f3616728
 class ScheduleCallback(ParamScheduler):
-    "fastai callback driving lr (and mom, where scheduled) from `schedule`; `group_factors` scales lr per param group."
+    """fastai callback driving lr (and mom, where scheduled) from `schedule`, for `learn.fit(n, lr=..., cbs=...)`.
+    The schedule is the head (last) group's rate; each other group keeps its ratio to the head as `fit` set it from
+    `lr` (a `slice` is spread as fastai spreads it), or `group_factors` sets the ratios."""
     def __init__(self, schedule:Schedule, group_factors=None):
-        if not isinstance(schedule, Schedule): raise ValueError(f'schedule must be a Schedule, got {schedule!r}')
-        self.schedule = schedule
-        self.group_factors = None if group_factors is None else np.asarray(group_factors, dtype=float)
-        if self.group_factors is not None and (self.group_factors.ndim != 1 or not np.all(self.group_factors > 0)):
-            raise ValueError(f'group_factors must be a list of positive numbers, one per parameter group, got {group_factors!r}')
-        scheds = {'lr': lambda pos: self._lr(pos * schedule.n_epochs)}
-        if schedule.has_momentum: scheds['mom'] = lambda pos: schedule.momentum(pos * schedule.n_epochs)
+        self.schedule = _check_schedule('schedule', schedule)
+        self.group_factors = check_group_factors(group_factors)
+        scheds = {'lr': self._lr_at_pct}
+        if schedule.has_momentum: scheds['mom'] = self._mom_at_pct
         super().__init__(scheds)
+        self._active, self._factors = True, None
 
-    def _lr(self, t):
-        lr = self.schedule(t)
-        return lr if self.group_factors is None else lr * self.group_factors
+    def _lr_at_pct(self, pct): return self.schedule(pct * self.schedule.n_epochs) * (1. if self._factors is None else self._factors)
+    def _mom_at_pct(self, pct): return self.schedule.momentum(pct * self.schedule.n_epochs)
+
+    def _takes_part(self) -> bool:
+        "False when another scheduler runs this fit: `lr_find`, `fit_one_cycle`, `fit_sgdr`, `fit_flat_cos`."
+        others = [cb for cb in self.learn.cbs if isinstance(cb, ParamScheduler) and cb is not self]
+        if any(isinstance(cb, ScheduleCallback) for cb in others):
+            raise ValueError('Two ScheduleCallbacks in one fit would both set the rate: keep one (one attached to the Learner '
+                             'and one passed to fit count as two; learn.remove_cb removes the attached one)')
+        if others and not all(isinstance(cb, LRFinder) for cb in others):
+            warnings.warn(f'{self!r} stands aside in this fit: {type(others[0]).__name__} (from fit_one_cycle, fit_sgdr, '
+                          f'fit_flat_cos...) sets the rate. To train with the schedule, call learn.fit({self._fit_epochs()}).')
+        return not others
+
+    def _fit_epochs(self, steps_per_epoch=None) -> int:
+        "Whole epochs `fit` must run to cover the schedule (the last one may stop part way)."
+        spe = steps_per_epoch or len(self.dls.train)
+        return max(1, math.ceil(self.schedule.n_batches(spe) / spe))
+
+    def _check_length(self, spe):
+        need = self._fit_epochs(spe)
+        if self.n_epoch == need: return
+        n = self.schedule.n_epochs
+        msg = f'This schedule lasts n_epochs={n} epochs but the fit was asked for {self.n_epoch}: call learn.fit({need}, cbs=...)'
+        if need != n: msg += f" (fastai fits whole epochs: training stops at the schedule's end, {n} epochs)"
+        other = _rebuilt_for(self.schedule, self.n_epoch)
+        if other is not None: msg += f', or rebuild the schedule for {self.n_epoch} epochs: {other!r}'
+        raise ValueError(msg)
 
     def before_fit(self):
-        n = self.schedule.n_epochs
-        if self.n_epoch != n:
-            raise ValueError(f'This schedule lasts n_epochs={n} epochs but the fit was asked for {self.n_epoch}: '
-                             f'call learn.fit({n}, cbs=...) (or rebuild the schedule with n_epochs={self.n_epoch}).')
-        if self.group_factors is not None and len(self.group_factors) != len(self.opt.param_groups):
-            raise ValueError(f'group_factors has {len(self.group_factors)} values but the optimizer has '
-                             f'{len(self.opt.param_groups)} parameter groups')
+        self._active = self._takes_part()
+        if not self._active: return
+        spe = len(self.dls.train)
+        self._check_length(spe)
+        self._n_batches = self.schedule.n_batches(spe)
+        if self.group_factors is not None:
+            self._factors = np.array(check_group_factors(self.group_factors, len(self.opt.hypers)))
+        else:   # as fit set them from `lr`: a slice spread over the groups, or one value for all
+            lrs = np.array([h['lr'] for h in self.opt.hypers], dtype=float)
+            if not lrs[-1] > 0: raise ValueError(f"The head group's rate is {lrs[-1]!r}: pass fit an lr > 0, or group_factors")
+            self._factors = lrs / lrs[-1]
         super().before_fit()
 
     def before_batch(self):
+        if not self._active: return
+        if self.epoch * self.n_iter + self.iter >= self._n_batches: raise CancelTrainException   # a fractional end
         t = self.epoch + self.iter / self.n_iter     # exact batch position, in epochs
-        self.opt.set_hyper('lr', self._lr(t))
+        self.opt.set_hyper('lr', self.schedule(t) * self._factors)
         if self.schedule.has_momentum: self.opt.set_hyper('mom', self.schedule.momentum(t))
+
+    def after_batch(self):
+        if self._active: super().after_batch()
+
+    def after_fit(self):
+        if self._active: super().after_fit()
+        self._active = True
+
+    def __repr__(self):
+        gf = '' if self.group_factors is None else f', group_factors={list(self.group_factors)!r}'
+        return f'ScheduleCallback({self.schedule!r}{gf})'
+    def __reduce__(self): return type(self), (self.schedule, self.group_factors)
+    def __eq__(self, other):
+        return type(other) is type(self) and (self.schedule, self.group_factors) == (other.schedule, other.group_factors)
+    def __hash__(self): return hash(repr(self))
+
+@patch
+def to_fastai(self:Schedule, group_factors=None) -> ScheduleCallback:
+    "A fastai callback for `learn.fit(n, lr=..., cbs=s.to_fastai())`: lr (and mom) at every batch, per group as `fit_one_cycle`."
+    return ScheduleCallback(self, group_factors)
 
 # %% ../nbs/01_adapters.ipynb #b8661a6d
 def _momentum_key(optimizer):
@@ -53,39 +128,65 @@ def _momentum_key(optimizer):
     return 'betas' if 'betas' in keys else ('momentum' if 'momentum' in keys else None)
 
 class ScheduleLR(torch.optim.lr_scheduler.LRScheduler):
-    "A PyTorch scheduler following `schedule`, stepped once per batch, `steps_per_epoch` batches an epoch."
-    def __init__(self, optimizer, schedule:Schedule, steps_per_epoch:int, cycle_momentum:bool=True, last_epoch:int=-1):
-        if not isinstance(schedule, Schedule): raise ValueError(f'schedule must be a Schedule, got {schedule!r}')
-        if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, (int, np.integer)) or steps_per_epoch < 1:
-            raise ValueError(f'steps_per_epoch must be an integer in [1, inf), got {steps_per_epoch!r}')
-        self.schedule, self.steps_per_epoch = schedule, int(steps_per_epoch)
-        self.total_steps = int(round(schedule.n_epochs * steps_per_epoch))
+    """A PyTorch scheduler following `schedule`, stepped once per batch, `steps_per_epoch` batches an epoch. The group
+    with the largest rate follows the schedule and every other group keeps its ratio to it (as the groups' rates are
+    when the scheduler is made, like `LambdaLR`), or `group_factors` sets the ratios."""
+    def __init__(self, optimizer, schedule:Schedule, steps_per_epoch:int, cycle_momentum:bool=True, last_epoch:int=-1,
+                 group_factors=None):
+        self.schedule, self.steps_per_epoch = _check_schedule('schedule', schedule), _STEPS_PER_EPOCH.check('steps_per_epoch', steps_per_epoch)
+        self.total_steps = schedule.n_batches(self.steps_per_epoch)
         self.mom_key = _momentum_key(optimizer) if (cycle_momentum and schedule.has_momentum) else None
         if cycle_momentum and schedule.has_momentum and self.mom_key is None:
             raise ValueError('cycle_momentum=True but the optimizer has neither `momentum` nor `betas`; '
                              'pass cycle_momentum=False to schedule only the learning rate')
+        groups = optimizer.param_groups
+        if group_factors is None:   # the ratios the groups have now ('initial_lr' once a scheduler has run: a resume)
+            lrs = np.array([float(g.get('initial_lr', g['lr'])) for g in groups])
+            if not lrs.max() > 0:
+                raise ValueError(f"The optimizer's group rates are {lrs.tolist()}: give a group a rate > 0, or pass group_factors")
+            group_factors = lrs / lrs.max()
+        self.group_factors = list(check_group_factors(list(group_factors), len(groups)))
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
-        step = self.last_epoch
+    def _momentum(self, step):
+        if self.mom_key is None: return
+        mom = self.schedule.momentum(step / self.steps_per_epoch)
+        for g in self.optimizer.param_groups:
+            if self.mom_key == 'betas': g['betas'] = (mom, *g['betas'][1:])
+            else: g['momentum'] = mom
+
+    def _rates(self, step):
         if step > self.total_steps:
             raise ValueError(f'Stepped {step} times, but the schedule lasts {self.total_steps} steps '
                              f'({self.schedule.n_epochs} epochs x steps_per_epoch={self.steps_per_epoch})')
-        t = step / self.steps_per_epoch
-        if self.mom_key is not None:
-            mom = self.schedule.momentum(t)
-            for g in self.optimizer.param_groups:
-                if self.mom_key == 'betas': g['betas'] = (mom, *g['betas'][1:])
-                else: g['momentum'] = mom
-        return [self.schedule(t)] * len(self.optimizer.param_groups)
+        lr = self.schedule(step / self.steps_per_epoch)
+        return [lr * f for f in self.group_factors]
 
-# %% ../nbs/01_adapters.ipynb #04d4626f
-def keras_schedule(schedule:Schedule):
-    "`fn(epoch, lr=None) -> float` for `tf.keras.callbacks.LearningRateScheduler`: the rate at the start of `epoch`."
-    if not isinstance(schedule, Schedule): raise ValueError(f'schedule must be a Schedule, got {schedule!r}')
-    def lr_at_epoch(epoch, lr=None):
-        if not (0 <= epoch < schedule.n_epochs):
-            raise ValueError(f'epoch must be in [0, {schedule.n_epochs}) for this {schedule.n_epochs}-epoch schedule, got {epoch!r}')
-        return float(schedule(epoch))
-    lr_at_epoch.__doc__ = f'Keras learning-rate function for {schedule!r}'
-    return lr_at_epoch
+    def get_lr(self):
+        self._momentum(self.last_epoch)
+        return self._rates(self.last_epoch)
+
+    def state_dict(self) -> dict:
+        "Plain data only (the schedule as its `repr`), so a checkpoint loads with `torch.load(..., weights_only=True)`."
+        return {**super().state_dict(), 'schedule': repr(self.schedule)}
+
+    def load_state_dict(self, state_dict:dict):
+        "Resume from `state_dict`; the optimizer's rates (and momentum) are set for the next batch, whichever loads first."
+        for k in ('schedule', 'steps_per_epoch'):
+            mine = repr(self.schedule) if k == 'schedule' else self.steps_per_epoch
+            if state_dict.get(k) != mine:
+                raise ValueError(f'This checkpoint was saved by a scheduler with {k}={state_dict.get(k)!r}, '
+                                 f'this one has {k}={mine!r}')
+        super().load_state_dict({**state_dict, 'schedule': self.schedule})
+        self._momentum(self.last_epoch)
+        for g, lr in zip(self.optimizer.param_groups, self._rates(self.last_epoch)): g['lr'] = lr
+        self._last_lr = [g['lr'] for g in self.optimizer.param_groups]
+
+    def __eq__(self, other): return type(other) is type(self) and self.state_dict() == other.state_dict()
+    __hash__ = object.__hash__   # a mutable object: torch may keep it in sets by identity
+
+@patch
+def to_torch(self:Schedule, optimizer, steps_per_epoch:int, cycle_momentum:bool=True, last_epoch:int=-1,
+             group_factors=None) -> ScheduleLR:
+    "A `torch.optim.lr_scheduler` for `optimizer`, stepped once per batch; per-group rates keep their ratios."
+    return ScheduleLR(optimizer, self, steps_per_epoch, cycle_momentum, last_epoch, group_factors)

@@ -6,15 +6,16 @@ Docs: https://lr-tutor.github.io/lr_tutor/schedules.html.md"""
 
 # %% ../nbs/00_schedules.ipynb #5bed5566
 from __future__ import annotations
-import inspect, math, functools
+import importlib, inspect, math, functools, pickle
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 import numpy as np
 
 # %% auto #0
 __all__ = ['FAMILIES', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold', 'piecewise', 'Param', 'fmt_rate', 'Rate', 'FloorRate',
-           'Epochs', 'Shape', 'Schedule', 'family', 'constant', 'step_decay', 'exp_decay', 'inv_time_decay', 'cosine',
-           'sgdr', 'one_cycle', 'flat_cos', 'cyclical', 'ramp_sustain_decay', 'warmup', 'join', 'gallery']
+           'Epochs', 'Shape', 'Schedule', 'family', 'constant', 'step_decay', 'exp_decay', 'inv_time_decay',
+           'poly_decay', 'multi_step', 'cosine', 'sgdr', 'one_cycle', 'flat_cos', 'cyclical', 'ramp_sustain_decay',
+           'warmup', 'join', 'gallery']
 
 # %% ../nbs/00_schedules.ipynb #9fc06caf
 class Anneal(NamedTuple):
@@ -65,7 +66,7 @@ def _fmt(x): return 'inf' if x == math.inf else ('-inf' if x == -math.inf else f
 @dataclass(frozen=True)
 class Param:
     "How a schedule parameter is checked and shown: `kind`, valid range, slider range `ui`, `doc`."
-    kind: str                    # 'rate', 'epochs', 'count', 'real', 'choice' or 'moms'
+    kind: str                    # 'rate', 'epochs', 'count', 'real', 'choice', 'moms' or 'milestones'
     lo: float = -math.inf
     hi: float = math.inf
     lo_open: bool = False
@@ -83,6 +84,7 @@ class Param:
         rng = (f"{'(' if self.lo_open or self.lo == -math.inf else '['}{_fmt(self.lo)}, "
                f"{_fmt(self.hi)}{')' if self.hi_open or self.hi == math.inf else ']'}")
         if self.kind == 'moms': return f'three momentums, each in {rng}'
+        if self.kind == 'milestones': return f'increasing epochs, each in {rng}'
         return f'an integer in {rng}' if self.integer else f'in {rng}'
 
     def _number(self, name, v):
@@ -93,7 +95,7 @@ class Param:
         above = v >= self.hi if self.hi_open else v > self.hi
         if not math.isfinite(v) or below or above or (self.integer and not v.is_integer()):
             raise ValueError(f'{name} must be {self.valid_range}, got {v!r}')
-        return int(v) if self.integer or (self.kind == 'epochs' and v.is_integer()) else v
+        return int(v) if self.integer or (self.kind in ('epochs', 'milestones') and v.is_integer()) else v
 
     def check(self, name, v):
         "`v` as a plain Python value if valid for parameter `name`, else a `ValueError` naming both."
@@ -104,6 +106,13 @@ class Param:
             if not isinstance(v, (tuple, list, np.ndarray)) or len(v) != 3:
                 raise ValueError(f'{name} must be {self.valid_range}, got {v!r}')
             return tuple(self._number(name, m) for m in v)
+        if self.kind == 'milestones':
+            bad = ValueError(f'{name} must be {self.valid_range}, got {v!r}')
+            if not isinstance(v, (tuple, list, np.ndarray)): raise bad
+            try: ms = tuple(self._number(name, m) for m in v)
+            except ValueError: raise bad from None
+            if any(b <= a for a, b in zip(ms, ms[1:])): raise bad
+            return ms
         return self._number(name, v)
 
 # %% ../nbs/00_schedules.ipynb #30ab0908
@@ -141,6 +150,11 @@ def _py(v):
     if isinstance(v, np.generic): return v.item()
     return v
 
+# Where the adapter methods live: each module `@patch`es its methods onto `Schedule` and is imported on first use,
+# so this module needs neither torch, fastai nor keras, and imports none of them.
+_STEPS_PER_EPOCH = Param('count', 1., integer=True, doc='Batches per epoch.')
+_ADAPTERS = {'to_fastai': 'lr_tutor.adapters', 'to_torch': 'lr_tutor.adapters', 'to_keras': 'lr_tutor.keras_adapter'}
+
 class Schedule:
     "A learning-rate (and maybe momentum) schedule over `n_epochs` epochs, made by family `family`."
     def __init__(self, family:str, params:dict, shape:Shape):
@@ -152,6 +166,9 @@ class Schedule:
         # Parameters read as attributes: `one_cycle(1e-3, 5).lr_max`
         params = self.__dict__.get('params', {})
         if name in params: return params[name]
+        if name in _ADAPTERS and name not in type(self).__dict__:
+            importlib.import_module(_ADAPTERS[name])       # patches `name` onto Schedule
+            if name in Schedule.__dict__: return getattr(self, name)
         raise AttributeError(f"{type(self).__name__} {self.__dict__.get('family', '')!r} has no attribute {name!r}")
 
     def _eval(self, curve, t):
@@ -178,9 +195,14 @@ class Schedule:
         "Momentum at progress `t` where this schedule cycles it, else None."
         return None if self._shape.mom is None else self._eval(self._shape.mom, t)
 
+    def n_batches(self, steps_per_epoch:int) -> int:
+        "How many batches this schedule lasts at `steps_per_epoch` batches an epoch (the adapters' one rule)."
+        spe = _STEPS_PER_EPOCH.check('steps_per_epoch', steps_per_epoch)
+        return int(round(self.n_epochs * spe))
+
     def at_batches(self, steps_per_epoch:int):
         "The rates at every batch's start, as fastai's and PyTorch's per-batch schedulers sample them."
-        return self(np.arange(int(round(self.n_epochs * steps_per_epoch))) / steps_per_epoch)
+        return self(np.arange(self.n_batches(steps_per_epoch)) / steps_per_epoch)
 
     def __repr__(self):
         args = ', '.join(f'{k}={_py(v)!r}' for k, v in self.params.items())
@@ -190,6 +212,12 @@ class Schedule:
         "Python source that recreates this schedule exactly."
         names = sorted(_families_in(self))
         return f"from lr_tutor.schedules import {', '.join(names)}\nschedule = {self!r}"
+
+    def __reduce__(self):
+        # Pickled as the call that made it (family or combinator + parameters), rebuilt on load: no closures pickled
+        if self.family not in FAMILIES and self.family not in _COMBINATORS:
+            raise pickle.PicklingError(f'only schedules made by a family, warmup or join pickle, not {self!r}')
+        return _rebuild, (self.family, self.params)
 
     def __eq__(self, other):
         return isinstance(other, Schedule) and (self.family, self.params) == (other.family, other.params)
@@ -213,21 +241,6 @@ class Schedule:
             mom_ax.set_ylabel('momentum')
         (mom_ax or ax).set_xlabel('epoch')
         return ax
-
-    def to_fastai(self):
-        "A fastai callback for `learn.fit(n_epochs, cbs=...)` driving lr (and mom) via `ParamScheduler`."
-        from lr_tutor.adapters import ScheduleCallback
-        return ScheduleCallback(self)
-
-    def to_torch(self, optimizer, steps_per_epoch:int, **kwargs):
-        "A `torch.optim.lr_scheduler` for `optimizer`, stepped once per batch."
-        from lr_tutor.adapters import ScheduleLR
-        return ScheduleLR(optimizer, self, steps_per_epoch, **kwargs)
-
-    def to_keras(self):
-        "A function epoch -> lr for `tf.keras.callbacks.LearningRateScheduler`."
-        from lr_tutor.adapters import keras_schedule
-        return keras_schedule(self)
 
 def _families_in(s):
     "Names of the families (and combinators) a schedule is built from, for its `code()` import line."
@@ -286,6 +299,26 @@ def inv_time_decay(lr=1e-2, k=.5, n_epochs=30):
     "`lr / (1 + k·t)`."
     return Shape(lambda t: lr / (1 + k * t), n_epochs, (lr / (1 + k * n_epochs), lr))
 
+# %% ../nbs/00_schedules.ipynb #aaff307e
+@family(lr=Rate('Starting learning rate.'), n_epochs=_N_EPOCHS,
+        power=Param('real', 0., lo_open=True, ui=(.25, 5.), log=True, doc='Exponent: 1 is a line, larger falls faster first.'),
+        lr_end=FloorRate('Final learning rate (may be 0).'), order=[('lr_end', 'lr')])
+def poly_decay(lr=1e-2, n_epochs=30, power=1., lr_end=0.):
+    "`lr_end + (lr − lr_end) · (1 − t/n_epochs)^power`."
+    return Shape(lambda t: lr_end + (lr - lr_end) * (1 - t / n_epochs) ** power, n_epochs, (lr_end, lr))
+
+@family(lr=Rate('Starting learning rate.'),
+        milestones=Param('milestones', 0., lo_open=True, ui=(1, 100), doc='Epochs at which the rate is multiplied by gamma.'),
+        gamma=Param('real', 0., 1., lo_open=True, ui=(.05, 1.), doc='Factor applied at each milestone.'),
+        n_epochs=_N_EPOCHS)
+def multi_step(lr=1e-1, milestones=(30, 60, 80), gamma=.1, n_epochs=90):
+    "`lr · gamma^(number of milestones ≤ t)`."
+    if milestones and milestones[-1] >= n_epochs:
+        raise ValueError(f'milestones must be < n_epochs={n_epochs}, got {milestones!r}')
+    ms = np.asarray(milestones, dtype=float)
+    return Shape(lambda t: lr * gamma ** np.searchsorted(ms, t, side='right').astype(float), n_epochs,
+                 (lr * gamma ** len(milestones), lr))
+
 # %% ../nbs/00_schedules.ipynb #d547c51d
 _LR_MAX = Rate('Highest learning rate.')
 _LR_MIN = FloorRate('Lowest learning rate (may be 0).')
@@ -299,13 +332,15 @@ def cosine(lr_max=1e-2, lr_min=0., n_epochs=30):
         cycle_len=Epochs('Length of the first cycle in epochs.', ui=(1, 20)),
         cycle_mult=Param('real', 1., ui=(1, 4), doc='Each cycle is this many times longer than the one before.'),
         n_cycles=Param('count', 1., integer=True, ui=(1, 8), doc='Number of cycles (restarts + 1).'),
+        peak_decay=Param('real', 0., 1., lo_open=True, ui=(.3, 1.), doc='Cycle i peaks at lr_max · peak_decay^i.'),
         order=[('lr_min', 'lr_max')])
-def sgdr(lr_max=1e-2, lr_min=0., cycle_len=1, cycle_mult=2, n_cycles=3):
-    "Cosine annealing restarted `n_cycles` times, cycle `i` lasting `cycle_len · cycle_mult^i` epochs."
+def sgdr(lr_max=1e-2, lr_min=0., cycle_len=1, cycle_mult=2, n_cycles=3, peak_decay=1.):
+    "Cosine annealing restarted `n_cycles` times, cycle `i` lasting `cycle_len · cycle_mult^i` epochs, peaking at `lr_max · peak_decay^i`."
     lengths = [cycle_len * cycle_mult ** i for i in range(n_cycles)]
+    peaks = [lr_max * peak_decay ** i for i in range(n_cycles)]
     total = sum(lengths)
     total = int(total) if float(total).is_integer() else total   # learn.fit needs an int epoch count
-    return Shape(piecewise(lengths, [anneal_cos(lr_max, lr_min)] * n_cycles), total, (lr_min, lr_max))
+    return Shape(piecewise(lengths, [anneal_cos(p, lr_min) for p in peaks]), total, (min(lr_min, peaks[-1]), lr_max))
 
 # %% ../nbs/00_schedules.ipynb #9fd5bdee
 _PCT = lambda d: Param('real', 0., 1., lo_open=True, hi_open=True, ui=(.05, .95), doc=d)
@@ -316,12 +351,15 @@ _DIV_FINAL = Param('real', 1., ui=(1, 1e6), log=True, doc='Final rate is the pea
         div=Param('real', 1., ui=(1, 1e3), log=True, doc='Starting rate is `lr_max / div`.'),
         div_final=_DIV_FINAL,
         moms=Param('moms', 0., 1., hi_open=True, ui=(.8, .99),
-                   doc='Momentum at the start, at the peak rate, and at the end.'))
-def one_cycle(lr_max=1e-3, n_epochs=10, pct_start=.25, div=25., div_final=1e5, moms=(.95, .85, .95)):
-    "fastai's 1cycle: cosine up from `lr_max/div` to `lr_max`, cosine down to `lr_max/div_final`; momentum opposite."
+                   doc='Momentum at the start, at the peak rate, and at the end.'),
+        anneal=Param('choice', choices=('cos', 'linear'),
+                     doc="cos: fastai's fit_one_cycle; linear: straight lines through the same points."))
+def one_cycle(lr_max=1e-3, n_epochs=10, pct_start=.25, div=25., div_final=1e5, moms=(.95, .85, .95), anneal='cos'):
+    "fastai's 1cycle: up from `lr_max/div` to `lr_max`, down to `lr_max/div_final` (cosines or lines); momentum opposite."
     spans = [pct_start * n_epochs, (1 - pct_start) * n_epochs]
-    lr = piecewise(spans, [anneal_cos(lr_max / div, lr_max), anneal_cos(lr_max, lr_max / div_final)])
-    mom = piecewise(spans, [anneal_cos(moms[0], moms[1]), anneal_cos(moms[1], moms[2])])
+    a = lambda start, end: Anneal(anneal, start, end)
+    lr = piecewise(spans, [a(lr_max / div, lr_max), a(lr_max, lr_max / div_final)])
+    mom = piecewise(spans, [a(moms[0], moms[1]), a(moms[1], moms[2])])
     return Shape(lr, n_epochs, (min(lr_max / div, lr_max / div_final), lr_max), mom, (min(moms), max(moms)))
 
 @family(lr=Rate('The flat learning rate.'), n_epochs=_N_EPOCHS,
@@ -410,6 +448,12 @@ def join(*schedules:Schedule) -> Schedule:
 class _Joined(Schedule):
     "A `join`: its repr lists the parts as positional arguments."
     def __repr__(self): return f"join({', '.join(repr(s) for s in self.params['schedules'])})"
+
+_COMBINATORS = {'warmup': warmup, 'join': lambda schedules: join(*schedules)}
+
+def _rebuild(family:str, params:dict) -> Schedule:
+    "The schedule `family(**params)`: how a pickled schedule comes back."
+    return (FAMILIES.get(family) or _COMBINATORS[family])(**params)
 
 # %% ../nbs/00_schedules.ipynb #c736a8df
 def gallery(schedules=None, ncols:int=3, log:bool=False):

@@ -13,6 +13,7 @@ def valid_values(p: Param):
     "A strategy for valid values of `p`, kept to sizes a schedule is used at."
     if p.kind == 'choice': return st.sampled_from(p.choices)
     if p.kind == 'moms': return st.tuples(*[st.floats(0., .999)] * 3)
+    if p.kind == 'milestones': return st.lists(st.floats(.01, 200.), max_size=5, unique=True).map(lambda m: tuple(sorted(m)))
     if p.kind == 'rate':
         pos = st.floats(-7., 0.5).map(lambda e: 10. ** e)
         return st.one_of(st.just(0.), pos) if not p.lo_open else pos
@@ -28,6 +29,8 @@ def schedules(draw, name):
     make = FAMILIES[name]
     kw = {k: draw(valid_values(p)) for k, p in make.params.items()}
     if name == 'sgdr': kw['cycle_mult'] = min(kw['cycle_mult'], 2.5)   # keep 8 cycles under ~1,000 epochs
+    if name == 'multi_step' and kw['milestones']:                       # milestones inside the schedule
+        kw['n_epochs'] = max(kw['n_epochs'], kw['milestones'][-1] + draw(st.floats(.01, 10.)))
     for lo, hi in make.order:                                           # ordered pairs: put them in order
         if kw[lo] > kw[hi]: kw[lo], kw[hi] = kw[hi], kw[lo]
     return make(**kw)
@@ -75,6 +78,7 @@ def test_combinators_within_bounds(a, b, w, f):
 def invalid_values(p: Param):
     "Values outside `p`'s valid range (and non-numbers, non-finite numbers)."
     if p.kind == 'choice': return ['not-a-mode', None]
+    if p.kind == 'milestones': return [(float('nan'),), (0.,), (-1., 2.), (3., 2.), (2., 2.), ('1',), 2., None, '1, 2']
     bad = [float('nan'), float('inf'), '1e-3', None, True]
     if p.lo > -math.inf: bad += [p.lo if p.lo_open else p.lo - 1e-3, p.lo - 1.]
     if p.hi < math.inf: bad += [p.hi if p.hi_open else p.hi + 1e-3, p.hi + 1.]
