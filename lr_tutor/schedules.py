@@ -166,8 +166,8 @@ class Schedule:
         # Parameters read as attributes: `one_cycle(1e-3, 5).lr_max`
         params = self.__dict__.get('params', {})
         if name in params: return params[name]
-        if name in _ADAPTERS and name not in type(self).__dict__:
-            importlib.import_module(_ADAPTERS[name])       # patches `name` onto Schedule
+        if name in _ADAPTERS:                               # an adapter method, not loaded yet:
+            importlib.import_module(_ADAPTERS[name])       # its module patches it onto Schedule
             if name in Schedule.__dict__: return getattr(self, name)
         raise AttributeError(f"{type(self).__name__} {self.__dict__.get('family', '')!r} has no attribute {name!r}")
 
