@@ -150,9 +150,9 @@ def _py(v):
     if isinstance(v, np.generic): return v.item()
     return v
 
+_STEPS_PER_EPOCH = Param('count', 1., integer=True, doc='Batches per epoch.')
 # Where the adapter methods live: each module `@patch`es its methods onto `Schedule` and is imported on first use,
 # so this module needs neither torch, fastai nor keras, and imports none of them.
-_STEPS_PER_EPOCH = Param('count', 1., integer=True, doc='Batches per epoch.')
 _ADAPTERS = {'to_fastai': 'lr_tutor.adapters', 'to_torch': 'lr_tutor.adapters', 'to_keras': 'lr_tutor.keras_adapter'}
 
 class Schedule:
