@@ -23,8 +23,8 @@ from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 # %% auto #0
 __all__ = ['ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'MomsSliders', 'param_widget',
            'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits',
-           'FrameView', 'ImageOutput', 'IpymplOutput', 'LivePlot', 'ScheduleControls', 'readouts_html', 'code_html',
-           'Explorer', 'explore', 'Compare', 'compare', 'time_updates']
+           'FrameView', 'ImageOutput', 'IpymplOutput', 'CurvesFigure', 'LivePlot', 'ScheduleControls', 'readouts_html',
+           'code_html', 'Explorer', 'explore', 'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -490,54 +490,44 @@ def _later(f, lock=_LOOP_LOCK, exiting=_EXITING):
             if not exiting: f()
     return run
 
-class LivePlot:
-    """The learning rate over epochs on top, momentum below, redrawn in place: only the curves are drawn while
-    the axes stay put (blitting), and one frame is made per burst of changes (coalescing). Its owner's hooks:
-    `key()`, the controls' values the current frame shows; `ahead()`, (key, curves, texts) for each state one
-    step of a control away, whose frames the page keeps ready; `resample()`, show the curves again, sampled for
-    `n_px` (the pixel density changed). `trace`: a list to log (time, event) in (the benchmarks give one)."""
-    def __init__(self, backend='auto', figsize=(5.8, 3.8), dpi=100, blit:bool=True, coalesce:bool=True,
-                 prefetch:bool=True, png_level:int=1, *, key:Callable=None, ahead:Callable=None,
-                 resample:Callable=None, trace:list=None):
-        self.blit, self.coalesce, self.prefetch, self.png_level = blit, coalesce, prefetch, png_level
-        self.key, self.ahead, self.resample, self.trace = key, ahead, resample, trace
-        self.figure = fig = Figure(figsize=figsize, dpi=dpi)
-        self.dpi = dpi
-        self.output = _OUTPUTS[_resolve_backend(backend)](fig, self._on_pixel_ratio, self._draw_ahead_soon)
-        self.canvas, self.view = self.output.canvas, self.output.widget
-        self.view.add_class('lr-tutor-figure')
-        gs = fig.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.15, right=.97, top=.93, bottom=.13)
-        self.ax, self.mom_ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+class CurvesFigure:
+    """The learning rate over epochs on top, momentum below (hidden when no curve has momentum), drawn on
+    `figure`'s canvas. With `blit`, the axes' picture is kept (a few of them) and only the curves are drawn
+    over it while the axes stay put: `draw()` says whether it had to draw everything."""
+    def __init__(self, figure:Figure, blit:bool=True, png_level:int=1):
+        self.figure, self.canvas, self.blit, self.png_level = figure, figure.canvas, blit, png_level
+        self.dpi = figure.dpi                   # at one device pixel per CSS pixel
+        gs = figure.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.15, right=.97, top=.93, bottom=.13)
+        self.ax, self.mom_ax = figure.add_subplot(gs[0]), figure.add_subplot(gs[1])
         self._pos_both = self.ax.get_position(), self.mom_ax.get_position()
-        self._pos_alone = Bbox.union(self._pos_both)
         self.ax.set_ylabel('learning rate'); self.mom_ax.set_ylabel('momentum'); self.mom_ax.set_xlabel('epoch')
         self.ax.yaxis.set_major_locator(MaxNLocator(5)); self.mom_ax.yaxis.set_major_locator(MaxNLocator(3))
         for a in (self.ax, self.mom_ax): a.xaxis.set_major_locator(MaxNLocator(7, integer=True)); a.grid(alpha=.3)
         self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
-        self.curves, self.limits, self.legend = None, None, False     # what is shown: all the state there is
         self.lr_lines, self.mom_lines, self._legend, self._labels, self._show_mom = [], [], None, (), None
-        self._log, self._scheduled, self._prefetching = False, None, None   # _scheduled: the loop a frame waits on
-        self._backgrounds = OrderedDict()       # axes state -> saved picture of them, for blitting
-        self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
-        self.n_pushed = 0                       # frames sent: the generation frames ahead are drawn from
+        self.log = False
+        self._backgrounds = OrderedDict()       # axes state -> saved picture of them
         self.canvas.mpl_connect('draw_event', self._on_draw)
-
-    @property
-    def backend(self) -> str: return self.output.name
-
-    def _on_pixel_ratio(self, ratio):
-        # a high-density screen (2 device pixels per CSS pixel): draw at twice the dpi, same size on screen;
-        # beyond 2 the frames would cost more than the eye gains
-        dpi = self.dpi * min(max(float(ratio), 1.), 2.)
-        if dpi != self.figure.dpi:
-            self.figure.set_dpi(dpi)
-            if self.resample is not None: self.resample()       # the owner samples its curves for the new width
-            elif self.curves is not None: self.set_curves(self.curves, self.legend); self.request()
 
     @property
     def n_px(self) -> int:
         "Width of the learning-rate axes in device pixels: what curves are sampled to."
         return max(1, int(round(self.ax.get_position().width * self.figure.bbox.width)))
+
+    def set_density(self, ratio:float) -> bool:
+        """Draw at `ratio` device pixels per CSS pixel (a high-density screen: 2), same size on screen; beyond 2
+        the frames would cost more than the eye gains. True if that changed anything."""
+        dpi = self.dpi * min(max(float(ratio), 1.), 2.)
+        if dpi == self.figure.dpi: return False
+        self.figure.set_dpi(dpi)
+        return True
+
+    def set_log(self, log:bool):
+        "Log-scale the learning-rate axis (or not)."
+        if log == self.log: return
+        self.log = log
+        self.ax.set_yscale('log' if log else 'linear')
+        if not log: self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
 
     def _lines(self, n):
         while len(self.lr_lines) < n:
@@ -552,25 +542,12 @@ class LivePlot:
         if (ax.get_xlim() if which == 'x' else ax.get_ylim()) != tuple(map(float, lim)):
             (ax.set_xlim if which == 'x' else ax.set_ylim)(*lim)
 
-    def _set_limits(self, lim:Limits):
+    def set_limits(self, lim:Limits):
         self._lim(self.ax, 'x', lim.x); self._lim(self.mom_ax, 'x', lim.x); self._lim(self.ax, 'y', lim.lr)
         if lim.mom is not None: self._lim(self.mom_ax, 'y', lim.mom)
 
-    def set_log(self, log:bool):
-        "Log-scale the learning-rate axis (or not); the next `set_curves` fits the new scale."
-        if log == self._log: return
-        self._log = log
-        self.ax.set_yscale('log' if log else 'linear')
-        if not log: self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
-
-    def set_curves(self, curves, legend:bool=False):
-        "Show `curves` (`Curve`s): the lines' data now, and axes limits from `axis_limits`."
-        self.curves, self.legend = curves, legend
-        self.limits = axis_limits(curves, self.limits, self._log)
-        self._show(curves, self.limits, legend)
-
-    def _show(self, curves, limits:Limits, legend:bool):
-        "Put `curves` on the axes within `limits` (the state kept is left alone)."
+    def show(self, curves, limits:Limits, legend:bool=False):
+        "Put `curves` (`Curve`s) on the axes, within `limits`, with a legend of their labels if `legend`."
         self._lines(len(curves))
         for c, lr_line, mom_line in zip(curves, self.lr_lines, self.mom_lines):
             lr_line.set_data(c.t, c.lr)
@@ -580,10 +557,10 @@ class LivePlot:
         if show_mom != self._show_mom:
             self._show_mom = show_mom
             self.mom_ax.set_visible(show_mom)
-            self.ax.set_position(self._pos_both[0] if show_mom else self._pos_alone)
+            self.ax.set_position(self._pos_both[0] if show_mom else Bbox.union(self._pos_both))
             self.ax.tick_params(labelbottom=not show_mom)
             self.ax.set_xlabel('' if show_mom else 'epoch')
-        self._set_limits(limits)
+        self.set_limits(limits)
         labels = tuple(c.label for c in curves) if legend else ()
         if labels != self._labels:
             self._labels = labels
@@ -594,8 +571,11 @@ class LivePlot:
 
     def _state(self):
         "What the axes' picture depends on: change any of it and they must be drawn again."
-        return (self.canvas.get_width_height(physical=True), self.figure.dpi, self._log, self._show_mom,
+        return (self.canvas.get_width_height(physical=True), self.figure.dpi, self.log, self._show_mom,
                 self._labels, self.ax.get_xlim(), self.ax.get_ylim(), self.mom_ax.get_ylim())
+
+    @property
+    def has_axes_picture(self) -> bool: return self._state() in self._backgrounds
 
     def _draw_curves(self):
         for line in self.lr_lines + self.mom_lines:
@@ -607,6 +587,59 @@ class LivePlot:
             self._backgrounds[self._state()] = self.canvas.copy_from_bbox(self.figure.bbox)
             while len(self._backgrounds) > 6: self._backgrounds.popitem(last=False)   # ~1 MB each
             self._draw_curves()
+
+    def draw(self, full:bool=False) -> bool:
+        "Draw on the canvas: the curves over the saved axes or (`full`, or none saved) everything, then True."
+        background = None if full or not self.blit else self._backgrounds.get(self._state())
+        if background is None:
+            FigureCanvasAgg.draw(self.canvas)           # everything; `_on_draw` keeps the axes and adds curves
+            return True
+        self.canvas.restore_region(background)
+        self._draw_curves()
+        return False
+
+    def png(self, level:int=None) -> bytes:
+        "The figure as last drawn, as PNG bytes (deflate `level`, default `png_level`)."
+        return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level if level is None else level)
+
+class LivePlot:
+    """A `CurvesFigure` shown live in the page: one frame is made per burst of changes (coalescing), and, once
+    the kernel is idle, the frames the controls reach in one step are drawn ahead. Its owner's hooks:
+    `key()`, the controls' values the current frame shows; `ahead()`, (key, curves, texts) for each state one
+    step of a control away, whose frames the page keeps ready; `resample()`, show the curves again, sampled for
+    `n_px` (the pixel density changed). `trace`: a list to log (time, event) in (the benchmarks give one)."""
+    def __init__(self, backend='auto', figsize=(5.8, 3.8), dpi=100, blit:bool=True, coalesce:bool=True,
+                 prefetch:bool=True, png_level:int=1, *, key:Callable=None, ahead:Callable=None,
+                 resample:Callable=None, trace:list=None):
+        self.coalesce, self.prefetch = coalesce, prefetch
+        self.key, self.ahead, self.resample, self.trace = key, ahead, resample, trace
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.output = _OUTPUTS[_resolve_backend(backend)](self.figure, self._on_pixel_ratio, self._draw_ahead_soon)
+        self.view = self.output.widget
+        self.view.add_class('lr-tutor-figure')
+        self.drawing = CurvesFigure(self.figure, blit, png_level)
+        self.curves, self.limits, self.legend = None, None, False     # what is shown: all the state there is
+        self._scheduled = self._prefetching = None      # the loop a frame waits on; the pending draw-ahead
+        self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
+        self.n_pushed = 0                       # frames sent: the generation frames ahead are drawn from
+
+    backend = property(lambda self: self.output.name)
+    n_px = property(lambda self: self.drawing.n_px, doc="Width of the rate axes in device pixels.")
+
+    def _on_pixel_ratio(self, ratio):
+        if not self.drawing.set_density(ratio): return
+        if self.resample is not None: self.resample()       # the owner samples its curves for the new width
+        elif self.curves is not None: self.set_curves(self.curves, self.legend); self.request()
+
+    def set_log(self, log:bool):
+        "Log-scale the learning-rate axis (or not); the next `set_curves` fits the new scale."
+        self.drawing.set_log(log)
+
+    def set_curves(self, curves, legend:bool=False):
+        "Show `curves` (`Curve`s): the lines' data now, and axes limits from `axis_limits`."
+        self.curves, self.legend = curves, legend
+        self.limits = axis_limits(curves, self.limits, self.drawing.log)
+        self.drawing.show(curves, self.limits, legend)
 
     def request(self):
         "Make a frame now or, in a running event loop (a kernel), once the current burst of changes is handled."
@@ -625,20 +658,10 @@ class LivePlot:
         "Make the pending frame now, if there is one."
         if self._scheduled: self.render()
 
-    def _draw(self) -> bool:
-        "Draw the current state on the canvas: the curves over the saved axes, or everything (then True)."
-        background = self._backgrounds.get(self._state()) if self.blit else None
-        if background is None:
-            FigureCanvasAgg.draw(self.canvas)           # everything; `_on_draw` keeps the axes and adds curves
-            return True
-        self.canvas.restore_region(background)
-        self._draw_curves()
-        return False
-
     def render(self):
         "Draw the current state and send it to the browser."
         self._scheduled = None
-        if self._draw(): self.n_full += 1
+        if self.drawing.draw(): self.n_full += 1
         else: self.n_blit += 1
         self.n_pushed += 1
         self.output.push(self.png, self.key() if self.key else (), self.n_pushed)
@@ -648,17 +671,17 @@ class LivePlot:
     def _draw_ahead_soon(self, *_):
         "Draw ahead once the kernel has been idle a moment (0.1 s: long enough to stay out of a burst of changes)."
         if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        if self.prefetch and self.blit:
+        if self.prefetch and self.drawing.blit:
             try: self._prefetching = asyncio.get_running_loop().call_later(.1, _later(self.draw_ahead))
             except RuntimeError: pass
 
     def frame_for(self, curves) -> bytes:
         "The frame that showing `curves` next would make, as PNG bytes; the plot is left as it was."
-        self._show(curves, axis_limits(curves, self.limits, self._log), self.legend)
+        self.drawing.show(curves, axis_limits(curves, self.limits, self.drawing.log), self.legend)
         try:
-            if self._draw(): self.n_prefetched += 1
+            if self.drawing.draw(): self.n_prefetched += 1
             return self.png()
-        finally: self._show(self.curves, self.limits, self.legend)
+        finally: self.drawing.show(self.curves, self.limits, self.legend)
 
     def _send_ahead(self, todo, generation):
         "Send the next frame of `todo` ahead, then come back for the one after: a change can cut in between."
@@ -684,20 +707,20 @@ class LivePlot:
                  + [[c._replace(n_epochs=c.n_epochs * f) for c in self.curves] for f in (1.1, 1 / 1.1)])
         try:
             for curves in moved:
-                self._set_limits(axis_limits(curves, self.limits, self._log))
-                if self._state() not in self._backgrounds:
-                    FigureCanvasAgg.draw(self.canvas)       # `_on_draw` keeps the picture
+                self.drawing.set_limits(axis_limits(curves, self.limits, self.drawing.log))
+                if not self.drawing.has_axes_picture:
+                    self.drawing.draw(full=True)            # the axes' picture is kept
                     self.n_prefetched += 1
-        finally: self._set_limits(self.limits)
+        finally: self.drawing.set_limits(self.limits)
 
     def snapshot(self) -> bytes:
         "The current state drawn now, as a compact PNG (for a copy of the page without widgets)."
-        self._draw()
-        return png_bytes(np.asarray(self.canvas.buffer_rgba()), 9)
+        self.drawing.draw()
+        return self.drawing.png(level=9)
 
     def png(self) -> bytes:
         "The figure as last drawn, as PNG bytes."
-        return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level)
+        return self.drawing.png()
 
 # %% ../nbs/02_explore.ipynb #f0258dde
 def _family_name(factory, families):
