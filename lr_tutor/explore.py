@@ -194,17 +194,19 @@ def _leaves(w) -> list:
 class TypedReadout(W.Text):
     """A slider's readout, written as lr_tutor writes numbers (`fmt_rate` on log sliders), that also takes a
     typed value: `apply(x, text)` applies it or returns why not, and `on_message` shows that (or '')."""
-    def __init__(self, slider:_Slider, apply:Callable, on_message:Callable):
-        super().__init__(value=slider.fmt(slider.value), continuous_update=False, layout=W.Layout(width='64px'))
+    def __init__(self, slider:_Slider, apply:Callable, on_message:Callable, source:W.Widget=None):
+        # `source`: the widget whose value it shows, if not the slider's (a `ZeroOrLogSlider` may be at 0)
+        self.slider, self.source = slider, source or slider
+        super().__init__(value=slider.fmt(self.source.value), continuous_update=False, layout=W.Layout(width='64px'))
         self.add_class('lr-tutor-readout')
-        self.slider, self._apply, self._on_message, self._syncing = slider, apply, on_message, False
-        slider.observe(self._show, 'value')
+        self._apply, self._on_message, self._syncing = apply, on_message, False
+        self.source.observe(self._show, 'value')
         traitlets.dlink((slider, 'disabled'), (self, 'disabled'))
         self.observe(self._typed, 'value')
 
     def _show(self, change=None):
         self._syncing = True                  # our own text: not a value typed
-        try: self.value = self.slider.fmt(self.slider.value)
+        try: self.value = self.slider.fmt(self.source.value)
         finally: self._syncing = False
 
     def _typed(self, change):
@@ -227,12 +229,14 @@ class ParamRow(W.VBox):
         super().__init__([self._with_readouts(widget, apply), self.message])
         widget.observe(lambda change: self.say(''), 'value')       # a value applied: any old message is stale
 
-    def _with_readouts(self, w, apply):
+    def _with_readouts(self, w, apply, source=None):
         if isinstance(w, _Slider):
-            r = TypedReadout(w, lambda x, text: apply(w, x, text), self.say)
+            r = TypedReadout(w, lambda x, text: apply(w, x, text), self.say, source)
             self.readouts.append(r)
             return W.HBox([w, r])
-        if isinstance(w, W.Box): w.children = [self._with_readouts(c, apply) for c in w.children]
+        if isinstance(w, W.Box):
+            inner = w if isinstance(w, ZeroOrLogSlider) else None      # its box shows its value, 0 included
+            w.children = [self._with_readouts(c, apply, inner) for c in w.children]
         return w
 
     def say(self, message:str):
