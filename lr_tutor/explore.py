@@ -24,7 +24,7 @@ from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 __all__ = ['ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'MomsSliders', 'param_widget',
            'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits',
            'FrameView', 'ImageOutput', 'IpymplOutput', 'CurvesFigure', 'LivePlot', 'ScheduleControls', 'readouts_html',
-           'code_html', 'Explorer', 'explore', 'Compare', 'compare', 'time_updates']
+           'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -792,7 +792,7 @@ class ScheduleControls(W.VBox):
         warm = warm or _defaults(warmup)
         self.warmup_sliders = {k: param_widget(k, p, warm[k]) for k, p in _WARMUP.items()}
         self._warmup_rows = [ParamRow(k, w, self._apply_typed) for k, w in self.warmup_sliders.items()]
-        self.error, self.error_message = W.HTML(), ''
+        self.error, self.error_message, self._cause = W.HTML(), '', None
         self.error.add_class('lr-tutor-error')
         self.param_box = W.VBox()
         self.moved = None                     # the slider moved last: its next steps are drawn ahead first
@@ -820,8 +820,8 @@ class ScheduleControls(W.VBox):
     def _make_sliders(self):
         values = {**_defaults(self.factory), **(self._values.get(self.family.value) or {})}
         self.params = {k: param_widget(k, p, values[k]) for k, p in self.factory.params.items()}
-        for w in self.params.values(): self._watch(w)
         rows = [ParamRow(k, w, self._apply_typed) for k, w in self.params.items()] + self._warmup_rows
+        for w in self.params.values(): self._watch(w)       # after the rows: a row clears its line first
         self._readouts = {id(r.slider): r for row in rows for r in row.readouts}
         self.param_box.children = rows
         self._set_active()
@@ -842,19 +842,29 @@ class ScheduleControls(W.VBox):
         self._update()
 
     def _changed(self, change):
+        self._cause = change.owner
         self._set_active()
         self._update()
+
+    def _show_error(self, message:str):
+        "Show `message` ('' hides it) under the control whose change caused it, else under all the rows."
+        row = next((r for r in self.param_box.children if r.widget is self._cause), None) if message else None
+        for box in [self, *self.param_box.children]:          # take the error line out of where it was
+            if self.error in box.children: box.children = [c for c in box.children if c is not self.error]
+        box = row or self
+        box.children = [*box.children, self.error]
+        self.error_message = message
+        self.error.value = (f'<div style="color:#b00020;font-size:12px;margin-left:8px">&#9888; {html.escape(message)} '
+                            f'<small>(showing the last valid schedule)</small></div>' if message else '')
 
     def _on_move(self, change): self.moved = change.owner
 
     def _update(self, notify:bool=True):
         try: s = self.build()
         except ValueError as e:
-            self.error_message = str(e)
-            self.error.value = (f'<div style="color:#b00020">&#9888; {html.escape(str(e))} '
-                                f'<small>(showing the last valid schedule)</small></div>')
+            self._show_error(str(e))
             return
-        self.error_message, self.error.value = '', ''
+        if self.error_message: self._show_error('')
         self._values[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
         self.schedule = s
         if notify and self._on_change is not None: self._on_change(s)
@@ -1015,12 +1025,12 @@ class Explorer(W.HBox):
 
     def _repr_mimebundle_(self, **kwargs):
         # a static page (docs, GitHub) has no widget manager: give it the current frame as a PNG too
-        return _with_png(super()._repr_mimebundle_(**kwargs), self._plot)
+        return with_png(super()._repr_mimebundle_(**kwargs), self._plot.snapshot() if self._plot else None)
 
-def _with_png(data, plot):
-    "A widget's mime bundle with `plot`'s current frame beside the widget view, for pages without widgets."
-    if plot is None or not isinstance(data, dict): return data
-    return {**data, 'image/png': base64.b64encode(plot.snapshot()).decode()}
+def with_png(bundle, png:bytes):
+    "A widget's mime `bundle` with `png` (its current picture) beside the widget view, for pages without widgets."
+    if png is None or not isinstance(bundle, dict): return bundle
+    return {**bundle, 'image/png': base64.b64encode(png).decode()}
 
 def explore(factory_or_schedule='one_cycle', **kwargs) -> Explorer:
     """An `Explorer` for a schedule family: give a `Schedule` (starts at its values, warm-up included), a
@@ -1097,7 +1107,7 @@ class Compare(W.VBox):
 
     def flush(self): self._plot.flush()
 
-    def _repr_mimebundle_(self, **kwargs): return _with_png(super()._repr_mimebundle_(**kwargs), self._plot)
+    def _repr_mimebundle_(self, **kwargs): return with_png(super()._repr_mimebundle_(**kwargs), self._plot.snapshot())
 
 def compare(*items, **kwargs) -> Compare:
     "Overlay schedules, explorers, family names or factories in one figure (see `Compare` for options)."
