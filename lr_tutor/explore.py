@@ -38,8 +38,19 @@ def _sig(v, digits=3):
     "`v` rounded to `digits` significant digits."
     return float(f'{v:.{digits}g}')
 
-_STYLE = {'description_width': '110px'}
+_DESCRIPTION_WIDTH = '110px'
 _WIDTH = '290px'          # a slider with its label; its readout (a text box) sits beside it
+
+_SHARED = {}
+def _shared(cls, **kw):
+    """One `cls(**kw)` (a layout or style) for every widget that asks for it: each is a model the page makes and
+    a saved notebook stores, about a kB each, and an explorer has a hundred widgets."""
+    key = (cls, tuple(sorted(kw.items())))
+    if key not in _SHARED or _SHARED[key].comm is None: _SHARED[key] = cls(**kw)     # (re)made once closed
+    return _SHARED[key]
+
+def _slider_look(): return dict(style=_shared(W.SliderStyle, description_width=_DESCRIPTION_WIDTH),
+                                layout=_shared(W.Layout, width=_WIDTH))
 
 def _grid(v, lo, hi, step):
     "(min, max) of a slider grid of `step` through `v`, inside [lo, hi] (widened to hold `v`)."
@@ -103,10 +114,10 @@ class ZeroOrLogSlider(W.HBox):
     def __init__(self, value, lo, hi, description='', tooltip='', step=.05):
         lo_e, hi_e = _grid(math.log10(value if value > 0 else lo), math.log10(lo), math.log10(hi), step)
         self.slider = LogSlider(value=value if value > 0 else lo, min=lo_e, max=hi_e, step=step, readout=False,
-                                description=description, tooltip=tooltip, style=_STYLE, layout=W.Layout(width=_WIDTH))
+                                description=description, tooltip=tooltip, **_slider_look())
         self.zero = W.ToggleButton(value=value == 0, description='0', tooltip=f'{description} = 0 exactly',
-                                   layout=W.Layout(width='34px'))
-        super().__init__([self.slider, self.zero])
+                                   layout=_shared(W.Layout, width='34px'), style=_shared(W.widgets.widget_bool.ToggleButtonStyle))
+        super().__init__([self.slider, self.zero], layout=_shared(W.Layout))
         self._syncing = False
         self.value = value
         self.slider.observe(self._from_slider, 'value')
@@ -139,8 +150,8 @@ class MomsSliders(W.VBox):
         step = _nice((hi - lo) / 100)
         self.parts = [Slider(value=v, min=_grid(v, lo, hi, step)[0], max=_grid(v, lo, hi, step)[1], step=step,
                              readout=False, description=f'{description}[{i}]', tooltip=tooltip,
-                             style=_STYLE, layout=W.Layout(width=_WIDTH)) for i, v in enumerate(value)]
-        super().__init__(self.parts)
+                             **_slider_look()) for i, v in enumerate(value)]
+        super().__init__(self.parts, layout=_shared(W.Layout))
         self._syncing = False
         self.value = tuple(value)
         for p in self.parts: p.observe(self._from_parts, 'value')
@@ -168,8 +179,11 @@ def _default_ui(p:Param, value):
 
 def param_widget(name:str, p:Param, value) -> W.Widget:
     "A widget for parameter `name`, described by `p`, showing `value`; its `.value` is the parameter's value."
-    common = dict(description=name, tooltip=p.doc, style=_STYLE, layout=W.Layout(width=_WIDTH))
-    if p.kind == 'choice': return W.Dropdown(options=list(p.choices), value=value, **common)
+    common = dict(description=name, tooltip=p.doc, **_slider_look())
+    if p.kind == 'choice':
+        return W.Dropdown(options=list(p.choices), value=value, description=name, tooltip=p.doc,
+                          style=_shared(W.widgets.widget_description.DescriptionStyle, description_width=_DESCRIPTION_WIDTH),
+                          layout=_shared(W.Layout, width=_WIDTH))
     lo, hi = p.ui or _default_ui(p, value)
     if p.kind == 'moms': return MomsSliders(value, lo, hi, description=name, tooltip=p.doc)
     if p.log:
@@ -197,7 +211,8 @@ class TypedReadout(W.Text):
     def __init__(self, slider:_Slider, apply:Callable, on_message:Callable, source:W.Widget=None):
         # `source`: the widget whose value it shows, if not the slider's (a `ZeroOrLogSlider` may be at 0)
         self.slider, self.source = slider, source or slider
-        super().__init__(value=slider.fmt(self.source.value), continuous_update=False, layout=W.Layout(width='64px'))
+        super().__init__(value=slider.fmt(self.source.value), continuous_update=False,
+                         layout=_shared(W.Layout, width='64px'), style=_shared(W.widgets.widget_string.TextStyle))
         self.add_class('lr-tutor-readout')
         self._apply, self._on_message, self._syncing = apply, on_message, False
         self.source.observe(self._show, 'value')
@@ -223,17 +238,17 @@ class ParamRow(W.VBox):
     messages about it. `apply(slider, x, text)`: set `slider` to the typed `x`, or say why not."""
     def __init__(self, name:str, widget:W.Widget, apply:Callable):
         self.name, self.widget = name, widget
-        self.message = W.HTML()
+        self.message = W.HTML(layout=_shared(W.Layout), style=_shared(W.widgets.widget_string.HTMLStyle))
         self.message.add_class('lr-tutor-message')
         self.readouts = []
-        super().__init__([self._with_readouts(widget, apply), self.message])
+        super().__init__([self._with_readouts(widget, apply), self.message], layout=_shared(W.Layout))
         widget.observe(lambda change: self.say(''), 'value')       # a value applied: any old message is stale
 
     def _with_readouts(self, w, apply, source=None):
         if isinstance(w, _Slider):
             r = TypedReadout(w, lambda x, text: apply(w, x, text), self.say, source)
             self.readouts.append(r)
-            return W.HBox([w, r])
+            return W.HBox([w, r], layout=_shared(W.Layout))
         if isinstance(w, W.Box):
             inner = w if isinstance(w, ZeroOrLogSlider) else None      # its box shows its value, 0 included
             w.children = [self._with_readouts(c, apply, inner) for c in w.children]
