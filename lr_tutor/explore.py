@@ -21,10 +21,10 @@ from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 
 # %% auto #0
-__all__ = ['ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'MomsSliders', 'param_widget',
-           'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits',
-           'FrameView', 'ImageOutput', 'IpymplOutput', 'CurvesFigure', 'LivePlot', 'ScheduleControls', 'readouts_html',
-           'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
+__all__ = ['MomsSliders', 'ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
+           'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits',
+           'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'CurvesFigure', 'LivePlot', 'ScheduleControls',
+           'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -142,15 +142,20 @@ class ZeroOrLogSlider(W.HBox):
             if change.new > 0: self.slider.value = change.new
         finally: self._syncing = False
 
-class MomsSliders(W.VBox):
-    "Three momentum sliders (start, at the peak rate, end); `value` is the tuple of the three."
+class TupleSliders(W.VBox):
+    """A slider per element of a parameter that is a tuple of numbers (`moms`: start, at the peak rate, end;
+    `milestones`: epochs): integer sliders if `integer`, else linear ones; `value` is the tuple of them all."""
     value = traitlets.Tuple()
 
-    def __init__(self, value, lo, hi, description='', tooltip=''):
-        step = _nice((hi - lo) / 100)
-        self.parts = [Slider(value=v, min=_grid(v, lo, hi, step)[0], max=_grid(v, lo, hi, step)[1], step=step,
-                             readout=False, description=f'{description}[{i}]', tooltip=tooltip,
-                             **_slider_look()) for i, v in enumerate(value)]
+    def __init__(self, value, lo, hi, description='', tooltip='', integer:bool=False):
+        if integer: spans = [(1, int(math.floor(min(lo, v))), int(math.ceil(max(hi, v)))) for v in value]
+        else:
+            step = _nice((hi - lo) / 100)
+            spans = [(step, *_grid(v, lo, hi, step)) for v in value]
+        make = IntSlider if integer else Slider
+        self.parts = [make(value=int(v) if integer else v, min=vlo, max=vhi, step=step, readout=False,
+                           description=f'{description}[{i}]', tooltip=tooltip, **_slider_look())
+                      for i, (v, (step, vlo, vhi)) in enumerate(zip(value, spans))]
         super().__init__(self.parts, layout=_shared(W.Layout))
         self._syncing = False
         self.value = tuple(value)
@@ -166,6 +171,9 @@ class MomsSliders(W.VBox):
             for p, v in zip(self.parts, change.new): p.value = v
         finally: self._syncing = False
 
+
+MomsSliders = TupleSliders        # one_cycle's three momentums: the first tuple parameter there was
+
 # %% ../nbs/02_explore.ipynb #d98263a6
 def _defaults(factory) -> dict:
     "A family's default parameter values, from its signature."
@@ -175,7 +183,8 @@ def _default_ui(p:Param, value):
     "A slider span for a parameter that declares none."
     if p.kind == 'rate': return (1e-6, 1.)
     lo = p.lo if math.isfinite(p.lo) else 0.
-    return lo, (p.hi if math.isfinite(p.hi) else max(10 * abs(value), lo + 1))
+    big = max(map(abs, value)) if isinstance(value, tuple) else abs(value)
+    return lo, (p.hi if math.isfinite(p.hi) else max(10 * big, lo + 1))
 
 def param_widget(name:str, p:Param, value) -> W.Widget:
     "A widget for parameter `name`, described by `p`, showing `value`; its `.value` is the parameter's value."
@@ -185,12 +194,14 @@ def param_widget(name:str, p:Param, value) -> W.Widget:
                           style=_shared(W.widgets.widget_description.DescriptionStyle, description_width=_DESCRIPTION_WIDTH),
                           layout=_shared(W.Layout, width=_WIDTH))
     lo, hi = p.ui or _default_ui(p, value)
-    if p.kind == 'moms': return MomsSliders(value, lo, hi, description=name, tooltip=p.doc)
+    whole = lambda x: float(x).is_integer()
+    if isinstance(value, (tuple, list)):          # moms, milestones: a slider for each
+        integer = p.integer or (p.kind != 'real' and all(map(whole, (*value, lo, hi))))
+        return TupleSliders(tuple(value), lo, hi, description=name, tooltip=p.doc, integer=integer)
     if p.log:
         if p.lo == 0 and not p.lo_open: return ZeroOrLogSlider(value, lo, hi, description=name, tooltip=p.doc)
         lo_e, hi_e = _grid(math.log10(value), math.log10(lo), math.log10(hi), .05)
         return LogSlider(value=value, min=lo_e, max=hi_e, step=.05, readout=False, **common)
-    whole = lambda x: float(x).is_integer()
     if p.integer or (p.kind == 'epochs' and whole(lo) and whole(hi) and whole(value)):
         return IntSlider(value=int(value), min=int(math.floor(min(lo, value))), max=int(math.ceil(max(hi, value))),
                          readout=False, **common)
@@ -200,7 +211,7 @@ def param_widget(name:str, p:Param, value) -> W.Widget:
 
 def _leaves(w) -> list:
     "The widgets the page holds `w`'s value in: `w` itself, or the parts of a composite slider."
-    if isinstance(w, MomsSliders): return list(w.parts)
+    if isinstance(w, TupleSliders): return list(w.parts)
     if isinstance(w, ZeroOrLogSlider): return [w.slider, w.zero]
     return [w]
 
@@ -895,7 +906,7 @@ class ScheduleControls(W.VBox):
         "(parameter name, its value) when control `leaf` shows `x`."
         for k, w in self.sliders.items():
             if w is leaf or (isinstance(w, ZeroOrLogSlider) and leaf is w.slider): return k, x
-            if isinstance(w, MomsSliders) and any(p is leaf for p in w.parts):
+            if isinstance(w, TupleSliders) and any(p is leaf for p in w.parts):
                 return k, tuple(x if p is leaf else p.value for p in w.parts)
 
     def _apply_typed(self, leaf, x, text):
