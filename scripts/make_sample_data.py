@@ -31,6 +31,15 @@ photos at 192x128), set `LR_TUTOR_DATA` to a folder holding `rps/train` and `rps
   resized with Lanczos filtering. Layout: `train/<class>/*.jpg`, `test/<class>/*.jpg`.
 """
 
+LICENSE = """The photos in this folder are a derivative of "Rock-Paper-Scissors Images" by Julien de la Bruère-Terreault
+(drgfreeman), https://github.com/DrGFreeman/rps-cv and https://www.kaggle.com/datasets/drgfreeman/rockpaperscissors,
+licensed under the Creative Commons Attribution-ShareAlike 4.0 International licence (CC BY-SA 4.0):
+https://creativecommons.org/licenses/by-sa/4.0/legalcode
+
+Changes: a fixed subset of the photos was selected, and each was resized to 96x64 pixels and saved as JPEG (see
+README.md). This derivative is licensed under CC BY-SA 4.0 as well. No warranties are given.
+"""
+
 
 def name_key(p): return hashlib.sha1(p.name.encode()).hexdigest()
 
@@ -61,6 +70,7 @@ def main():
             counts[split] = counts.get(split, 0) + len(files)
     (dest/'README.md').write_text(README.format(n_train=counts['train'], n_test=counts['test'], per_train=a.train,
                                                 per_test=a.test, w=a.width, h=a.height, quality=a.quality))
+    (dest/'LICENSE').write_text(LICENSE)
     size = sum(f.stat().st_size for f in dest.rglob('*') if f.is_file())
     print(f"{dest}: {counts['train']} train + {counts['test']} test photos, {size/1024:.0f} KiB")
 
