@@ -110,7 +110,8 @@ class DataSource(os.PathLike):
         if self.is_sample:
             short = (f'; {self.asked} per class were asked, the sample has {tr // len(_classes(self))}'
                      if self.asked is not None and self.asked * len(_classes(self)) > tr else '')
-            return (f'Using the bundled sample of the {title} photos ({used}, 96x64 px{short}){notes}; '
+            with Image.open(image_files(split_folders(self.root, self.name)[0], n_per_class=1)[0][0]) as im: w, h = im.size
+            return (f'Using the bundled sample of the {title} photos ({used}, {w}x{h} px{short}){notes}; '
                     f'set {DATA_ENV} to a folder holding {self.name}/ for the full set')
         return f'Using the {title} set at {self.root} ({self.WHERE[self.kind]}; {used}){notes}'
     __repr__ = __str__
