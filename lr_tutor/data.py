@@ -80,9 +80,12 @@ def _layout_msg(name):
     return (f"a folder with {' or '.join(spec['train'])}/ and {' or '.join(spec['valid'])}/ "
             f"subfolders holding one folder per class")
 
-def _count_images(folder):
-    return sum(1 for c in folder.iterdir() if c.is_dir() for f in c.iterdir()
-               if f.suffix.lower() in IMAGE_EXTS and not f.name.startswith('.'))
+def _images(folder):
+    "The image files of a folder-per-class `folder`, in no particular order."
+    return (f for c in folder.iterdir() if c.is_dir() for f in c.iterdir()
+            if f.suffix.lower() in IMAGE_EXTS and not f.name.startswith('.'))
+
+def _count_images(folder): return sum(1 for _ in _images(folder))
 
 class DataSource(os.PathLike):
     "Which copy of dataset `name` is used: its `root` folder and `kind` ('path', 'env', 'cache', 'download' or 'sample')."
@@ -110,7 +113,7 @@ class DataSource(os.PathLike):
         if self.is_sample:
             short = (f'; {self.asked} per class were asked, the sample has {tr // len(_classes(self))}'
                      if self.asked is not None and self.asked * len(_classes(self)) > tr else '')
-            with Image.open(image_files(split_folders(self.root, self.name)[0], n_per_class=1)[0][0]) as im: w, h = im.size
+            with Image.open(next(_images(split_folders(self.root, self.name)[0]))) as im: w, h = im.size
             return (f'Using the bundled sample of the {title} photos ({used}, {w}x{h} px{short}){notes}; '
                     f'set {DATA_ENV} to a folder holding {self.name}/ for the full set')
         return f'Using the {title} set at {self.root} ({self.WHERE[self.kind]}; {used}){notes}'
