@@ -12,16 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-# fastai scripts a few functions with torch.jit.script at import, which recent torch flags as deprecated: that one
-# warning, from a dependency, would open every lesson with a warning box
-warnings.filterwarnings('ignore', message=r'.torch\.jit\.script. is deprecated', category=FutureWarning)
+from .training import SeedFit   # first: it filters fastai's torch.jit.script warning before fastai is imported
 from fastcore.basics import patch
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import valley, slide, minimum, steep, SuggestionMethod
 import fastai.callback.progress   # Learner.no_bar
 from fastai.torch_core import set_seed, get_random_states, set_random_states
-from .training import SeedFit
 from .schedules import Param, fmt_rate
 
 # %% auto #0
