@@ -9,7 +9,8 @@ or the rule on the group's mean curve) over disjoint groups of --group runs.
     python benchmarks/bench_finder_spread.py --gpu           # full version: 128 px, resnet18 from scratch, on CUDA
     python benchmarks/bench_finder_spread.py --synthetic     # no photos needed
 
-The photos are found through --path or $LR_TUTOR_DATA (see lr_tutor.data.find_dataset).
+The photos are found through --path, $LR_TUTOR_DATA or an earlier download, else the small CPU version uses the
+sample bundled with lr_tutor and --gpu downloads the set (see lr_tutor.data.locate_dataset); the run prints which.
 """
 import argparse, os, time
 
@@ -38,6 +39,7 @@ def main():
     t = time.time()
     if a.synthetic: dls = synthetic_dls(n_train=600, n_valid=300, size=size, bs=bs, fast=True, device=device)
     else: dls = rps_dls(path=a.path, size=size, bs=bs, n_per_class=npc, fast=True, device=device)
+    if not a.synthetic: print(dls.source)
     learn = make_learner(dls, arch, pretrained=False, seed=0)
     print(f"data: {'synthetic' if a.synthetic else 'rps photos'}, {dls.train.n} training images at {size} px, bs {bs}; "
           f"model: {arch} from scratch (pretrained=False); device: {device}; torch threads: {torch.get_num_threads()}; "
@@ -48,9 +50,9 @@ def main():
     print(f"{a.runs} range tests of {a.num_it} iterations{' (new initial weights each run)' if a.reinit else ''}: "
           f"{secs:.1f} s, {secs / a.runs:.2f} s per run")
     print('stops:', pd.Series(rt.stops).str.split(':').str[0].value_counts().to_dict())
-    fmt = lambda x: f'{x:.3g}'
+    from lr_tutor.schedules import fmt_rate as fmt   # rates (and their ratios) as lr_tutor writes them
     with pd.option_context('display.width', 200, 'display.max_rows', 500):
-        print('\nper-run suggestions:'); print(rt.suggestions.to_string(float_format=lambda x: f'{x:.2e}'))
+        print('\nper-run suggestions:'); print(rt.suggestions.to_string(float_format=fmt))
         print('\nspread over single runs (max/min = extremes apart, gstd = geometric std):')
         print(rt.spread().to_string(float_format=fmt))
         for how in ('median', 'mean_curve'):

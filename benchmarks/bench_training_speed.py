@@ -11,14 +11,90 @@ Full size (the setting of the issue's figures; run on a GPU):
     python benchmarks/bench_training_speed.py
 Reduced size for a CPU (fewer images, 32 px, 2 epochs):
     python benchmarks/bench_training_speed.py --quick
-Data: --path, else $LR_TUTOR_DATA/rps, else the download cache."""
+Data: --path, else $LR_TUTOR_DATA/rps, else the download cache, else (with --quick or --n-per-class) the sample
+bundled with lr_tutor, else the download; the run prints which."""
 import argparse, json, platform, time
 import numpy as np
 import torch
 import torch.nn.functional as F
 import fastai
 from fastai.torch_core import default_device, set_seed
-from lr_tutor.data import rps_dls, compare_pipelines, format_comparison, PIPELINES, REFERENCE_H100
+from lr_tutor.schedules import Param, fmt_rate
+from lr_tutor.data import rps_dls
+from lr_tutor.training import accelerate, fused_adamw, EpochHistory
+
+
+PIPELINES = ('vanilla', 'fast', 'fast+fused')
+
+# What the issue measured on an H100 (rps, 128 px, resnet18 from scratch, bs 64) and what the fast path aims for.
+REFERENCE_H100 = {
+    'vanilla fastai s/epoch': 1.77, 'vanilla fastai lr_find s': 7.3, 'vanilla fastai fit_one_cycle(8) s': 14.2,
+    'vanilla fastai epochs to 99.5%': 4, 'plain PyTorch loop s/epoch (bs 64)': 0.32,
+    'plain PyTorch loop s/epoch (bs 256)': 0.09, 'goal s/epoch (bs 64)': 0.35, 'goal lr_find s': 1.5,
+    'goal: 99% test accuracy within s': 2.0}
+
+def time_pipeline(kind='fast', path=None, size=128, bs=64, n_epochs=8, arch=None, n_per_class=None, valid_per_class=None,
+                  device=None, num_workers=8, seed=42, lr_find_its=100, target=0.99, show_progress=False):
+    """Train `arch` from scratch through pipeline `kind`; return timings and accuracies. `arch`: None (fastai's
+    `vision_learner` with a random-init resnet18), a torchvision model function, or a function n_classes -> nn.Module."""
+    from fastai.vision.learner import vision_learner
+    from fastai.learner import Learner
+    from fastai.metrics import accuracy
+    from fastai.callback.schedule import lr_find, fit_one_cycle  # patches Learner
+    from fastai.optimizer import Adam
+    from fastai.torch_core import set_seed
+    from torchvision.models import resnet18
+    kind = Param('choice', choices=PIPELINES).check('kind', kind)
+    device = torch.device(device) if device is not None else default_device()
+    set_seed(seed)
+    sync(device); t = time.perf_counter()
+    dls = rps_dls(path, size=size, bs=bs, fast=kind != 'vanilla', n_per_class=n_per_class,
+                  valid_per_class=valid_per_class, seed=seed, device=device, num_workers=num_workers)
+    sync(device); t_dls = time.perf_counter() - t
+    def learner():
+        set_seed(seed)
+        opt_func = fused_adamw if kind == 'fast+fused' else Adam
+        if arch is None or getattr(arch, '__module__', '').startswith('torchvision'):
+            learn = vision_learner(dls, arch or resnet18, pretrained=False, metrics=accuracy, opt_func=opt_func)
+        else: learn = Learner(dls, arch(dls.c), metrics=accuracy, opt_func=opt_func)
+        if kind != 'vanilla': accelerate(learn)
+        if not show_progress: learn.remove_cb(learn.progress)
+        return learn
+    learn = learner()
+    learn.lr_find(num_it=5, show_plot=False, suggest_funcs=None)   # warm-up: CUDA, cuDNN autotuning (untimed)
+    sync(device); t = time.perf_counter()
+    lr = learn.lr_find(num_it=lr_find_its, show_plot=False).valley
+    sync(device); t_lr = time.perf_counter() - t
+    learn, history = learner(), EpochHistory()
+    with learn.no_logging(): learn.fit_one_cycle(n_epochs, lr, cbs=history)
+    accs, elapsed = [r['accuracy'] for r in history.rows], [r['time'] for r in history.rows]
+    times = list(np.diff([0.] + elapsed))   # seconds per epoch
+    hit = next((e for e, a in zip(elapsed, accs) if a >= target), None)
+    return dict(pipeline=kind, data=str(dls.source), device=str(device), size=size, bs=bs, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds),
+                dls_s=t_dls, lr_find_s=t_lr, lr=lr, s_per_epoch=float(np.median(times)), first_epoch_s=times[0],
+                fit_s=elapsed[-1], accuracy=accs, elapsed=elapsed,
+                final_accuracy=accs[-1], s_to_target=hit)
+
+def compare_pipelines(kinds=PIPELINES, **kwargs):
+    "`time_pipeline` for each of `kinds` in one run (same data, model, seed); a pandas DataFrame, one row per pipeline."
+    import pandas as pd
+    return pd.DataFrame([time_pipeline(k, **kwargs) for k in kinds]).set_index('pipeline')
+
+def format_comparison(df, target=0.99):
+    "Text table of `compare_pipelines` results plus per-epoch accuracy with elapsed seconds."
+    lines = [f"{'pipeline':<11} {'dls s':>7} {'lr_find s':>9} {'s/epoch':>8} {'1st ep s':>8} {'fit s':>7} "
+             f"{'final acc':>9} {f's to {target:.0%}':>8}"]
+    for k, r in df.iterrows():
+        hit = '-' if _missing(r.s_to_target) else f"{r.s_to_target:.2f}"
+        lines.append(f"{k:<11} {r.dls_s:>7.2f} {r.lr_find_s:>9.2f} {r.s_per_epoch:>8.3f} {r.first_epoch_s:>8.3f} "
+                     f"{r.fit_s:>7.2f} {r.final_accuracy:>9.4f} {hit:>8}")
+    for k, r in df.iterrows():
+        lines.append(f"{k}: accuracy per epoch (elapsed s): " +
+                     ', '.join(f"{a:.4f} ({e:.2f})" for a, e in zip(r.accuracy, r.elapsed)))
+    return '\n'.join(lines)
+
+def _missing(v): return v is None or (isinstance(v, float) and np.isnan(v))
+
 
 
 def sync(device):
@@ -91,12 +167,13 @@ def main():
     df = compare_pipelines(kinds, path=a.path, size=a.size, bs=a.bs, n_epochs=a.epochs, n_per_class=a.n_per_class,
                            valid_per_class=a.valid_per_class, device=device, num_workers=a.workers, seed=a.seed,
                            lr_find_its=a.lr_find_its)
+    print(df.data.iloc[0])
     print(format_comparison(df))
     out = dict(device=name, args=vars(a), pipelines=json.loads(df.reset_index().to_json(orient='records')))
     if not a.no_plain:
         lr = float(df.lr.iloc[-1])
         r = plain_loop(a.path, a.size, a.bs, a.epochs, lr, device, a.n_per_class, a.valid_per_class, a.seed)
-        print(f"plain PyTorch loop (same batches, lr {lr:.2e}): {r['s_per_epoch']:.3f} s/epoch, first epoch "
+        print(f"plain PyTorch loop (same batches, lr {fmt_rate(lr)}): {r['s_per_epoch']:.3f} s/epoch, first epoch "
               f"{r['first_epoch_s']:.3f} s, fit {r['fit_s']:.2f} s; accuracy per epoch (elapsed s): " +
               ', '.join(f"{acc:.4f} ({e:.2f})" for acc, e in zip(r['accuracy'], r['elapsed'])))
         out['plain'] = r

@@ -7,7 +7,8 @@ Docs: https://lr-tutor.github.io/lr_tutor/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #134e1e41
 from __future__ import annotations
-import os, time, random, shutil, hashlib, tempfile, zipfile, threading, http.client, urllib.request, urllib.error
+import os, math, random, shutil, hashlib, tempfile, zipfile, threading, warnings, http.client, urllib.request, urllib.error
+import importlib.util
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,23 +17,27 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from fastcore.basics import store_attr
+# fastai scripts a few functions with torch.jit.script at import, which recent torch flags as deprecated: that one
+# warning, from a dependency, would open every lesson with a warning box
+warnings.filterwarnings('ignore', message=r'.torch\.jit\.script. is deprecated', category=FutureWarning)
 from fastai.torch_core import TensorImage, TensorCategory, default_device
 from fastai.data.core import TfmdDL, DataLoaders
 from fastai.data.transforms import Category, CategoryMap, IntToFloatTensor, Normalize
 from fastai.losses import CrossEntropyLossFlat
-from fastai.callback.core import Callback
 from fasttransform import Transform
+from .schedules import Param
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'DATASETS', 'IMAGE_EXTS', 'imagenet_stats', 'PIPELINES', 'REFERENCE_H100', 'Remote', 'split_folders',
-           'default_cache_dir', 'find_dataset', 'fetch', 'download_dataset', 'image_files', 'write_image_folder',
-           'clear_cache', 'stored_shape', 'decode_images', 'DeviceImages', 'DeviceDL', 'RandomCropFlip', 'CenterCrop',
-           'ToChannelsLast', 'channel_stats', 'device_dls', 'rps_dls', 'synthetic_images', 'synthetic_dls',
-           'PlainTensors', 'accelerate', 'fused_adamw', 'EpochTimer', 'time_pipeline', 'compare_pipelines',
-           'format_comparison']
+__all__ = ['DATA_ENV', 'SAMPLE_DIR', 'DATASETS', 'IMAGE_EXTS', 'FALLBACKS', 'imagenet_stats', 'Remote', 'split_folders',
+           'default_cache_dir', 'DataSource', 'locate_dataset', 'find_dataset', 'fetch', 'download_dataset',
+           'image_files', 'write_image_folder', 'clear_cache', 'stored_shape', 'decode_images', 'DeviceImages',
+           'DeviceDL', 'RandomCropFlip', 'CenterCrop', 'ToChannelsLast', 'channel_stats', 'device_dls', 'rps_dls',
+           'synthetic_images', 'synthetic_dls']
 
 # %% ../nbs/03_data.ipynb #5d49ced9
 DATA_ENV = 'LR_TUTOR_DATA'
+# the small sample of real photos shipped with the package (see its README for licence and how it was made)
+SAMPLE_DIR = Path(importlib.util.find_spec('lr_tutor').origin).parent/'sample_data'
 
 class Remote:
     "A file to download: `url`, its expected `size` in bytes and `sha256` hex digest (None skips that check)."
@@ -48,7 +53,7 @@ DATASETS = {
                         'c2403444395842ad04c53612bad54b574443eae17a0723117a2ff87b9d72194f'),
                  Remote('https://storage.googleapis.com/download.tensorflow.org/data/rps-test-set.zip', 29516758,
                         'c27ab9fa43ce40b2e453de711365b477f4424586edf0388116674fd320f07503')],
-        train=('train', 'rps'), valid=('test', 'rps-test-set'))}
+        train=('train', 'rps'), valid=('test', 'rps-test-set'), title='rock-paper-scissors')}
 
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}
 
@@ -68,31 +73,85 @@ def default_cache_dir():
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'lr_tutor'
 
 # %% ../nbs/03_data.ipynb #1b2f1b4e
-def _check_name(name):
-    if name not in DATASETS: raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}")
+def _check_name(name): return Param('choice', choices=tuple(DATASETS)).check('name', name)
 
 def _layout_msg(name):
     spec = DATASETS[name]
     return (f"a folder with {' or '.join(spec['train'])}/ and {' or '.join(spec['valid'])}/ "
             f"subfolders holding one folder per class")
 
-def find_dataset(name='rps', path=None, cache_dir=None, remotes=None, download=True, progress=True):
-    "Folder of dataset `name`: `path`, else `$LR_TUTOR_DATA/name`, else the download cache (downloading if needed)."
+def _images(folder):
+    "The image files of a folder-per-class `folder`, in no particular order."
+    return (f for c in folder.iterdir() if c.is_dir() for f in c.iterdir()
+            if f.suffix.lower() in IMAGE_EXTS and not f.name.startswith('.'))
+
+def _count_images(folder): return sum(1 for _ in _images(folder))
+
+class DataSource(os.PathLike):
+    "Which copy of dataset `name` is used: its `root` folder and `kind` ('path', 'env', 'cache', 'download' or 'sample')."
+    WHERE = dict(path='passed as path', env=f'from ${DATA_ENV}', cache='downloaded earlier, in the cache',
+                 download='just downloaded, into the cache', sample='bundled with lr_tutor')
+    def __init__(self, name, root, kind, notes=(), used=None, asked=None):
+        self.name, self.root, self.kind, self.notes = name, Path(root), kind, list(notes)
+        self.used, self.asked = used, asked   # (train, valid) photos a loader took; the n_per_class asked for
+    def __fspath__(self): return str(self.root)
+    @property
+    def is_sample(self) -> bool: return self.kind == 'sample'
+    @property
+    def counts(self):
+        "(training, test) photos in the folders."
+        return tuple(_count_images(d) for d in split_folders(self.root, self.name))
+    def using(self, n_train, n_valid, asked=None):
+        "This source, noting that a loader took `n_train`/`n_valid` photos (asking for `asked` per class)."
+        return DataSource(self.name, self.root, self.kind, self.notes, (n_train, n_valid), asked)
+    def __str__(self):
+        title, (tr, va) = DATASETS[self.name]['title'], self.counts
+        used = f'{tr:,} train / {va:,} test photos'
+        if self.used is not None and tuple(self.used) != (tr, va):
+            used = f'{self.used[0]:,} train / {self.used[1]:,} test photos of its {used}'
+        notes = ''.join(f'; {n}' for n in self.notes)
+        if self.is_sample:
+            short = (f'; {self.asked} per class were asked, the sample has {tr // len(_classes(self))}'
+                     if self.asked is not None and self.asked * len(_classes(self)) > tr else '')
+            with Image.open(next(_images(split_folders(self.root, self.name)[0]))) as im: w, h = im.size
+            return (f'Using the bundled sample of the {title} photos ({used}, {w}x{h} px{short}){notes}; '
+                    f'set {DATA_ENV} to a folder holding {self.name}/ for the full set')
+        return f'Using the {title} set at {self.root} ({self.WHERE[self.kind]}; {used}){notes}'
+    __repr__ = __str__
+
+def _classes(src): return [d for d in split_folders(src.root, src.name)[0].iterdir() if d.is_dir()]
+
+FALLBACKS = ('sample', 'download', None)
+
+def locate_dataset(name='rps', path=None, fallback='sample', cache_dir=None, remotes=None, progress=True) -> DataSource:
+    """The copy of dataset `name` to use, as a `DataSource` (print it to say which): `path`, else `$LR_TUTOR_DATA/name`,
+    else an earlier download in the cache, else by `fallback`: 'sample' the small sample bundled with lr_tutor (for
+    CPU-sized runs and tests), 'download' the public set (checked, into the cache), None a `FileNotFoundError`."""
     _check_name(name)
+    fallback = Param('choice', choices=FALLBACKS).check('fallback', fallback)
     if path is not None:
         path = Path(path).expanduser()
         if split_folders(path, name) is None:
             raise FileNotFoundError(f"path={str(path)!r} is not a {name} dataset: expected {_layout_msg(name)}")
-        return path
-    env = os.environ.get(DATA_ENV)
-    if env and split_folders(Path(env)/name, name) is not None: return Path(env)/name
+        return DataSource(name, path, 'path')
+    env, notes = os.environ.get(DATA_ENV), []
+    if env:
+        if split_folders(Path(env)/name, name) is not None: return DataSource(name, Path(env)/name, 'env')
+        notes.append(f'${DATA_ENV}={env} holds no {name}/ with {_layout_msg(name)}')
     dest = Path(cache_dir or default_cache_dir())/name
-    if split_folders(dest, name) is not None: return dest
+    if split_folders(dest, name) is not None: return DataSource(name, dest, 'cache', notes)
     remotes = DATASETS[name]['remotes'] if remotes is None else remotes
     where = f"${DATA_ENV}={env!r}" if env else f"${DATA_ENV} is not set"
-    if not download:
-        raise FileNotFoundError(f"No {name} dataset found ({where}; cache {dest} empty) and download=False. "
-                                f"Set {DATA_ENV} to a folder holding {name}/ or download " + ', '.join(r.url for r in remotes))
+    if fallback == 'sample':
+        if split_folders(SAMPLE_DIR/name, name) is None:
+            raise FileNotFoundError(f"No {name} dataset found ({where}; cache {dest} empty) and the sample bundled with "
+                                    f"lr_tutor is missing from {SAMPLE_DIR/name} (installed without its package data?). "
+                                    f"Set {DATA_ENV} to a folder holding {name}/ ({_layout_msg(name)})")
+        return DataSource(name, SAMPLE_DIR/name, 'sample', notes)
+    if fallback is None:
+        raise FileNotFoundError(f"No {name} dataset found ({where}; cache {dest} empty) and fallback=None. Set "
+                                f"{DATA_ENV} to a folder holding {name}/ ({_layout_msg(name)}), pass path=, or download "
+                                + ', '.join(r.url for r in remotes))
     try: download_dataset(dest, remotes, layout=name, progress=progress)
     except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
         raise FileNotFoundError(
@@ -101,7 +160,12 @@ def find_dataset(name='rps', path=None, cache_dir=None, remotes=None, download=T
             + ' and '.join(r.url for r in remotes) + f" and unzip them into {dest}") from e
     if split_folders(dest, name) is None:
         raise FileNotFoundError(f"Downloaded {name} into {dest} but it is not {_layout_msg(name)}")
-    return dest
+    return DataSource(name, dest, 'download', notes)
+
+def find_dataset(name='rps', path=None, fallback='sample', cache_dir=None, remotes=None, progress=True) -> Path:
+    "The folder of `locate_dataset` (same arguments and lookup order)."
+    return locate_dataset(name, path, fallback, cache_dir, remotes, progress).root
+
 
 # %% ../nbs/03_data.ipynb #7a2a1d5e
 def _sha256(fn, bufsize=1<<20):
@@ -121,7 +185,7 @@ def fetch(remote, dest_dir, timeout=30, progress=True):
             pbar = None
             if progress and total:
                 from fastprogress.fastprogress import progress_bar
-                pbar = progress_bar(range(total), leave=False, comment=remote.fname); pbar.update(0)
+                pbar = progress_bar(range(total), leave=False); pbar.comment = remote.fname; pbar.update(0)
             got, read = 0, getattr(resp, 'read1', resp.read)   # read1: whatever has arrived, so progress moves
             while chunk := read(1 << 20):
                 out.write(chunk); got += len(chunk)
@@ -161,6 +225,8 @@ def download_dataset(dest, remotes, layout='rps', timeout=30, progress=True):
     return dest
 
 # %% ../nbs/03_data.ipynb #65dc405d
+_COUNT = Param('count', 1., integer=True)   # a number of images, classes or a batch size
+
 def _name_key(p): return hashlib.sha1(p.name.encode()).hexdigest()
 
 def image_files(folder, vocab=None, n_per_class=None):
@@ -170,8 +236,7 @@ def image_files(folder, vocab=None, n_per_class=None):
     if vocab is None: vocab = classes
     elif set(classes) != set(vocab):
         raise ValueError(f"{folder} has classes {classes}, expected the training classes {list(vocab)}")
-    if n_per_class is not None and (not isinstance(n_per_class, (int, np.integer)) or n_per_class < 1):
-        raise ValueError(f"n_per_class must be None or an int >= 1, got {n_per_class!r}")
+    if n_per_class is not None: n_per_class = _COUNT.check('n_per_class', n_per_class)
     files, labels = [], []
     for i, c in enumerate(vocab):
         fs = sorted(p for p in (folder/c).iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith('.'))
@@ -276,14 +341,14 @@ class DeviceImages:
 # %% ../nbs/03_data.ipynb #a850d80f
 class DeviceDL(TfmdDL):
     "A fastai `TfmdDL` over a `DeviceImages`: batches are gathered on the device; `seed` fixes order and augmentation."
-    def __init__(self, dataset, bs=64, shuffle=False, drop_last=False, seed=None, channels_last=None, **kwargs):
+    def __init__(self, dataset, bs=64, shuffle=False, drop_last=False, seed=None, **kwargs):
         kwargs.pop('num_workers', None)
         super().__init__(dataset, bs=bs, shuffle=shuffle, drop_last=drop_last, num_workers=0, **kwargs)
-        self.seed, self.channels_last = seed, channels_last
+        self.seed = seed
         if seed is not None: self.rng = random.Random(seed)
 
     def new(self, dataset=None, cls=None, **kwargs):
-        return super().new(dataset, cls, **{'seed': self.seed, 'channels_last': self.channels_last, **kwargs})
+        return super().new(dataset, cls, **{'seed': self.seed, **kwargs})
 
     def to(self, device):
         super().to(device)
@@ -312,7 +377,7 @@ class RandomCropFlip(Transform):
     "Batch-wise random resized square crop (side fraction in [sqrt(min_scale), 1]) + left-right flip, to `size`."
     order = 20  # after IntToFloatTensor (10), before Normalize (99)
     def __init__(self, size, min_scale=0.5, flip=True, seed=None):
-        if not 0 < min_scale <= 1: raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
+        min_scale = Param('real', 0., 1., lo_open=True).check('min_scale', min_scale)
         store_attr('size,min_scale,flip')
         self.reseed(seed if seed is not None else random.randint(0, 2**62))
     def reseed(self, seed):
@@ -367,21 +432,18 @@ def device_dls(x_train, y_train, x_valid, y_valid, vocab, size, bs=64, val_bs=No
                stats='imagenet', min_scale=0.5, flip=True, channels_last=None, files=(None, None), data_path=None):
     "fastai `DataLoaders` over uint8 image tensors kept on `device`; augmentation and normalisation on the device."
     device = torch.device(device) if device is not None else default_device()
-    if bs > len(x_train):
-        raise ValueError(f"bs must be <= the number of training images ({len(x_train)}), got {bs}")
+    _check_bs(bs, len(x_train))
     if channels_last is None: channels_last = device.type == 'cuda'
     mean, std = _stats(stats, x_train)
     train_ds = DeviceImages(x_train.to(device), y_train, vocab, files[0], split_idx=0)
     valid_ds = DeviceImages(x_valid.to(device), y_valid, vocab, files[1], split_idx=1)
     norm = lambda: Normalize.from_stats(mean, std, cuda=False)
     last = [ToChannelsLast()] if channels_last else []
-    rng = random.Random(seed)
-    train_tfms = [IntToFloatTensor(), RandomCropFlip(size, min_scale, flip, seed=rng.randint(0, 2**62)), norm(), *last]
+    # no crop seed here: DeviceDL reseeds the crop from its own generator at every pass
+    train_tfms = [IntToFloatTensor(), RandomCropFlip(size, min_scale, flip), norm(), *last]
     valid_tfms = [CenterCrop(size), IntToFloatTensor(), norm(), *last]
-    train = DeviceDL(train_ds, bs=bs, shuffle=True, drop_last=True, seed=seed, after_batch=train_tfms,
-                     channels_last=channels_last)
-    valid = DeviceDL(valid_ds, bs=val_bs or 2*bs, shuffle=False, drop_last=False, seed=seed, after_batch=valid_tfms,
-                     channels_last=channels_last)
+    train = DeviceDL(train_ds, bs=bs, shuffle=True, drop_last=True, seed=seed, after_batch=train_tfms)
+    valid = DeviceDL(valid_ds, bs=val_bs or 2*bs, shuffle=False, drop_last=False, seed=seed, after_batch=valid_tfms)
     # dls.path is where fastai writes models/ (lr_find saves a checkpoint): the working folder, never the data
     # folder, which may be shared and read-only; the data folder is kept as dls.data_path
     dls = DataLoaders(train, valid, path='.', device=device)
@@ -389,13 +451,16 @@ def device_dls(x_train, y_train, x_valid, y_valid, vocab, size, bs=64, val_bs=No
     return dls
 
 # %% ../nbs/03_data.ipynb #35546dfd
-def _check_size(size):
-    if not isinstance(size, (int, np.integer)) or size < 8: raise ValueError(f"size must be an int >= 8, got {size!r}")
+def _check_size(size): Param('count', 8., integer=True).check('size', size)
 
-def _check_bs(bs):
-    if not isinstance(bs, (int, np.integer)) or bs < 1: raise ValueError(f"bs must be an int >= 1, got {bs!r}")
+def _check_bs(bs, n_train=None):
+    "`bs` in [1, n_train]: a training batch must fit in the training set (`drop_last` would leave no batch)."
+    try: return Param('count', 1., math.inf if n_train is None else n_train, integer=True).check('bs', bs)
+    except ValueError as e:
+        if n_train is None: raise
+        raise ValueError(f'{e} (at most the number of training images, {n_train})') from None
 
-def rps_dls(path=None,          # dataset folder; default: $LR_TUTOR_DATA/rps, else the download cache
+def rps_dls(path=None,          # dataset folder; default: $LR_TUTOR_DATA/rps, else the cache, else `fallback`
             size=128,           # side of the square images the model sees
             bs=64,              # training batch size (validation: `val_bs`, default 2*bs)
             fast=False,         # True: decode once, keep the set on `device`, augment there in whole batches
@@ -407,14 +472,17 @@ def rps_dls(path=None,          # dataset folder; default: $LR_TUTOR_DATA/rps, e
             stats='imagenet',   # normalisation: 'imagenet', 'dataset' (the training set's) or (mean, std)
             min_scale=0.5,      # fast path: smallest random crop, as a fraction of the largest square's area
             num_workers=None,   # stock path: worker processes (default: min(8, CPUs))
-            download=True,      # allow downloading the public set when nothing is found
+            fallback='auto',    # no copy found: 'sample', 'download', None (an error); 'auto': the bundled sample
+                                # if `n_per_class` is given (a CPU-sized run), else the download (the whole set)
             cache_dir=None,     # where downloads go (default `default_cache_dir()`)
             remotes=None,       # the files to download (default: the public zips, with sizes and SHA-256)
             **kwargs):
-    "Rock-paper-scissors `DataLoaders`: train/ (or rps/) for training, test/ (or rps-test-set/) for validation."
+    """Rock-paper-scissors `DataLoaders`: train/ (or rps/) for training, test/ (or rps-test-set/) for validation.
+    `dls.source` says which copy they hold (print it)."""
     _check_size(size); _check_bs(bs)
-    root = find_dataset('rps', path, cache_dir=cache_dir, remotes=remotes, download=download)
-    train_dir, valid_dir = split_folders(root, 'rps')
+    if fallback == 'auto': fallback = 'download' if n_per_class is None else 'sample'
+    src = locate_dataset('rps', path, fallback, cache_dir=cache_dir, remotes=remotes)
+    train_dir, valid_dir = split_folders(src.root, 'rps')
     tr_files, tr_y, vocab = image_files(train_dir, n_per_class=n_per_class)
     va_files, va_y, _ = image_files(valid_dir, vocab=vocab, n_per_class=valid_per_class)
     if fast:
@@ -422,9 +490,12 @@ def rps_dls(path=None,          # dataset folder; default: $LR_TUTOR_DATA/rps, e
         shape = stored_shape(tr_files[0], size)
         x_tr = _on_device(tr_files, size, device, shape)
         x_va = _on_device(va_files, size, device, shape)
-        return device_dls(x_tr, tr_y, x_va, va_y, vocab, size, bs=bs, val_bs=val_bs, seed=seed, device=device,
-                          stats=stats, min_scale=min_scale, files=(tr_files, va_files), data_path=root, **kwargs)
-    return _fastai_dls(root, tr_files, va_files, vocab, size, bs, val_bs, seed, device, stats, num_workers, **kwargs)
+        dls = device_dls(x_tr, tr_y, x_va, va_y, vocab, size, bs=bs, val_bs=val_bs, seed=seed, device=device,
+                         stats=stats, min_scale=min_scale, files=(tr_files, va_files), data_path=src.root, **kwargs)
+    else: dls = _fastai_dls(src.root, tr_files, va_files, vocab, size, bs, val_bs, seed, device, stats, num_workers, **kwargs)
+    dls.source = src.using(len(tr_files), len(va_files), n_per_class)
+    return dls
+
 
 # %% ../nbs/03_data.ipynb #6d8dfb0c
 def _open_image(fn):
@@ -449,7 +520,7 @@ def _fastai_dls(root, tr_files, va_files, vocab, size, bs, val_bs, seed, device,
                       item_tfms=item_tfms if item_tfms is not None else Resize(size),
                       batch_tfms=batch_tfms if batch_tfms is not None else [*aug_transforms(), Normalize.from_stats(mean, std)])
     if num_workers is None: num_workers = min(8, os.cpu_count() or 1)
-    if bs > len(tr_files): raise ValueError(f"bs must be <= the number of training images ({len(tr_files)}), got {bs}")
+    _check_bs(bs, len(tr_files))
     dls = block.dataloaders(root, path='.', bs=bs, val_bs=val_bs or 2*bs, device=device, num_workers=num_workers, **kwargs)
     if seed is not None: dls.train.rng = random.Random(seed)
     dls.data_path = root
@@ -493,10 +564,8 @@ def synthetic_dls(n_train=600,   # training images
                   **kwargs):
     "Seeded, learnable images made in memory as fastai `DataLoaders` (vocab 'class0', 'class1', ...)."
     _check_size(size); _check_bs(bs)
-    for nm, v in (('n_train', n_train), ('n_valid', n_valid)):
-        if not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{nm} must be an int >= 1, got {v!r}")
-    if not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
+    n_train, n_valid = _COUNT.check('n_train', n_train), _COUNT.check('n_valid', n_valid)
+    n_classes = Param('count', 2., integer=True).check('n_classes', n_classes)
     x_tr, y_tr = synthetic_images(n_train, size, n_classes, seed, 0, noise)
     x_va, y_va = synthetic_images(n_valid, size, n_classes, seed, 1, noise)
     vocab = [f'class{i}' for i in range(n_classes)]
@@ -516,116 +585,3 @@ def synthetic_dls(n_train=600,   # training images
                             after_batch=[IntToFloatTensor(), Flip(p=.5), Normalize.from_stats(mean, std, cuda=False)], **kwargs)
     if seed is not None: dls.train.rng = random.Random(seed)
     return dls
-
-# %% ../nbs/03_data.ipynb #ec3cdc5e
-def _plain(b): return tuple(o.as_subclass(torch.Tensor) if isinstance(o, torch.Tensor) else o for o in b)
-
-class PlainTensors(Callback):
-    "Give the model and loss plain `torch.Tensor`s (fastai's typed tensors cost a Python hook per operation)."
-    order = -10
-    def before_batch(self): self.learn.xb, self.learn.yb = _plain(self.xb), _plain(self.yb)
-
-def accelerate(learn, bf16=True, channels_last=True):
-    "Add `PlainTensors`; on CUDA also bf16 (or fp16) mixed precision, channels_last and cuDNN autotuning."
-    from fastai.callback.fp16 import MixedPrecision
-    from fastai.callback.channelslast import ChannelsLast
-    if not hasattr(learn, 'plain_tensors'): learn.add_cb(PlainTensors())
-    dev = getattr(learn.dls, 'device', None)
-    if dev is None or torch.device(dev).type != 'cuda': return learn
-    torch.backends.cudnn.benchmark = True
-    amp_mode = 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    if channels_last and not hasattr(learn, 'channels_last'): learn.add_cb(ChannelsLast())
-    if bf16 and not hasattr(learn, 'mixed_precision'): learn.add_cb(MixedPrecision(amp_mode))
-    return learn
-
-def fused_adamw(params, lr=1e-3, mom=0.9, sqr_mom=0.99, eps=1e-5, wd=0.01, **kwargs):
-    "fastai `opt_func`: PyTorch's fused AdamW (fastai's defaults for betas, eps, wd) wrapped in `OptimWrapper`."
-    from fastai.optimizer import OptimWrapper
-    return OptimWrapper(params, opt=torch.optim.AdamW, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd,
-                        fused=True, **kwargs)
-
-# %% ../nbs/03_data.ipynb #18783ab7
-def _sync(device):
-    if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
-
-class EpochTimer(Callback):
-    "Record seconds per epoch (after the device has finished) and the Recorder's values after each epoch."
-    order = 60  # after the Recorder (50) has written the epoch's values
-    def before_fit(self):
-        self.times, self.rows = [], []
-        _sync(self.dls.device); self.t0 = self.t_epoch = time.perf_counter()
-    def after_epoch(self):
-        _sync(self.dls.device); now = time.perf_counter()
-        self.times.append(now - self.t_epoch); self.t_epoch = now
-        names = [n for n in self.recorder.metric_names[1:] if n != 'time']
-        self.rows.append(dict(zip(names, map(float, self.recorder.values[-1])), elapsed=now - self.t0))
-
-PIPELINES = ('vanilla', 'fast', 'fast+fused')
-
-# What the issue measured on an H100 (rps, 128 px, resnet18 from scratch, bs 64) and what the fast path aims for.
-REFERENCE_H100 = {
-    'vanilla fastai s/epoch': 1.77, 'vanilla fastai lr_find s': 7.3, 'vanilla fastai fit_one_cycle(8) s': 14.2,
-    'vanilla fastai epochs to 99.5%': 4, 'plain PyTorch loop s/epoch (bs 64)': 0.32,
-    'plain PyTorch loop s/epoch (bs 256)': 0.09, 'goal s/epoch (bs 64)': 0.35, 'goal lr_find s': 1.5,
-    'goal: 99% test accuracy within s': 2.0}
-
-def time_pipeline(kind='fast', path=None, size=128, bs=64, n_epochs=8, arch=None, n_per_class=None, valid_per_class=None,
-                  device=None, num_workers=8, seed=42, lr_find_its=100, target=0.99, show_progress=False):
-    """Train `arch` from scratch through pipeline `kind`; return timings and accuracies. `arch`: None (fastai's
-    `vision_learner` with a random-init resnet18), a torchvision model function, or a function n_classes -> nn.Module."""
-    from fastai.vision.learner import vision_learner
-    from fastai.learner import Learner
-    from fastai.metrics import accuracy
-    from fastai.callback.schedule import lr_find, fit_one_cycle  # patches Learner
-    from fastai.optimizer import Adam
-    from fastai.torch_core import set_seed
-    from torchvision.models import resnet18
-    if kind not in PIPELINES: raise ValueError(f"kind must be one of {PIPELINES}, got {kind!r}")
-    device = torch.device(device) if device is not None else default_device()
-    set_seed(seed)
-    _sync(device); t = time.perf_counter()
-    dls = rps_dls(path, size=size, bs=bs, fast=kind != 'vanilla', n_per_class=n_per_class,
-                  valid_per_class=valid_per_class, seed=seed, device=device, num_workers=num_workers)
-    _sync(device); t_dls = time.perf_counter() - t
-    def learner():
-        set_seed(seed)
-        opt_func = fused_adamw if kind == 'fast+fused' else Adam
-        if arch is None or getattr(arch, '__module__', '').startswith('torchvision'):
-            learn = vision_learner(dls, arch or resnet18, pretrained=False, metrics=accuracy, opt_func=opt_func)
-        else: learn = Learner(dls, arch(dls.c), metrics=accuracy, opt_func=opt_func)
-        if kind != 'vanilla': accelerate(learn)
-        if not show_progress: learn.remove_cb(learn.progress)
-        return learn
-    learn = learner()
-    learn.lr_find(num_it=5, show_plot=False, suggest_funcs=None)   # warm-up: CUDA, cuDNN autotuning (untimed)
-    _sync(device); t = time.perf_counter()
-    lr = learn.lr_find(num_it=lr_find_its, show_plot=False).valley
-    _sync(device); t_lr = time.perf_counter() - t
-    learn, timer = learner(), EpochTimer()
-    with learn.no_logging(): learn.fit_one_cycle(n_epochs, lr, cbs=timer)
-    accs = [r['accuracy'] for r in timer.rows]
-    hit = next((r['elapsed'] for r in timer.rows if r['accuracy'] >= target), None)
-    return dict(pipeline=kind, device=str(device), size=size, bs=bs, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds),
-                dls_s=t_dls, lr_find_s=t_lr, lr=lr, s_per_epoch=float(np.median(timer.times)), first_epoch_s=timer.times[0],
-                fit_s=sum(timer.times), accuracy=accs, elapsed=[r['elapsed'] for r in timer.rows],
-                final_accuracy=accs[-1], s_to_target=hit)
-
-def compare_pipelines(kinds=PIPELINES, **kwargs):
-    "`time_pipeline` for each of `kinds` in one run (same data, model, seed); a pandas DataFrame, one row per pipeline."
-    import pandas as pd
-    return pd.DataFrame([time_pipeline(k, **kwargs) for k in kinds]).set_index('pipeline')
-
-def format_comparison(df, target=0.99):
-    "Text table of `compare_pipelines` results plus per-epoch accuracy with elapsed seconds."
-    lines = [f"{'pipeline':<11} {'dls s':>7} {'lr_find s':>9} {'s/epoch':>8} {'1st ep s':>8} {'fit s':>7} "
-             f"{'final acc':>9} {f's to {target:.0%}':>8}"]
-    for k, r in df.iterrows():
-        hit = '-' if _missing(r.s_to_target) else f"{r.s_to_target:.2f}"
-        lines.append(f"{k:<11} {r.dls_s:>7.2f} {r.lr_find_s:>9.2f} {r.s_per_epoch:>8.3f} {r.first_epoch_s:>8.3f} "
-                     f"{r.fit_s:>7.2f} {r.final_accuracy:>9.4f} {hit:>8}")
-    for k, r in df.iterrows():
-        lines.append(f"{k}: accuracy per epoch (elapsed s): " +
-                     ', '.join(f"{a:.4f} ({e:.2f})" for a, e in zip(r.accuracy, r.elapsed)))
-    return '\n'.join(lines)
-
-def _missing(v): return v is None or (isinstance(v, float) and np.isnan(v))

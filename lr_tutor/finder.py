@@ -6,19 +6,20 @@ Docs: https://lr-tutor.github.io/lr_tutor/finder.html.md"""
 
 # %% ../nbs/05_finder.ipynb #7450a92b
 from __future__ import annotations
-import copy, io, math, random, tempfile, warnings
+import contextlib, copy, io, math, random, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from .training import SeedFit   # first: it filters fastai's torch.jit.script warning before fastai is imported
 from fastcore.basics import patch
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import valley, slide, minimum, steep, SuggestionMethod
 import fastai.callback.progress   # Learner.no_bar
 from fastai.torch_core import set_seed, get_random_states, set_random_states
-from .training import SeedFit
+from .schedules import Param, fmt_rate
 
 # %% auto #0
 __all__ = ['SUGGESTIONS', 'EXPLAIN', 'learner_state', 'restore_state', 'same_state', 'preserved', 'FinderDiverged',
@@ -139,15 +140,9 @@ def suggest(lrs, losses, num_it:int, suggest_funcs=tuple(SUGGESTIONS)) -> tuple[
     return vals, pts, notes
 
 # %% ../nbs/05_finder.ipynb #15a65d88
-def _check_rate(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (math.isfinite(v) and v > 0):
-        raise ValueError(f'{name} must be a number in (0, inf), got {v!r}')
-    return float(v)
+def _check_rate(name, v, above=0.): return Param('rate', above, lo_open=True).check(name, v)
 
-def _check_int(name, v, lo):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise ValueError(f'{name} must be an integer in [{lo}, inf), got {v!r}')
-    return int(v)
+def _check_int(name, v, lo, hi=math.inf): return Param('count', lo, hi, integer=True).check(name, v)
 
 def _seeds(runs, seed):
     if isinstance(runs, (list, tuple, range)):
@@ -206,7 +201,7 @@ def plot_suggestions(lrs, losses, values:dict, points:dict=None, ax=None, explai
     for i, (nm, v) in enumerate(values.items()):
         c = f'C{i+1}'
         if not math.isfinite(v): continue
-        text = f'{nm} = {v:.2e}' + (f': {EXPLAIN[nm]}' if explain and nm in EXPLAIN else '')
+        text = f'{nm} = {fmt_rate(v)}' + (f': {EXPLAIN[nm]}' if explain and nm in EXPLAIN else '')
         ax.plot(v, _loss_at(v, lrs, losses), 'o', ms=8, c=c, label=_wrap(text, 75), zorder=3)
         ax.axvline(v, c=c, lw=.8, ls=':')
         if nm == 'minimum' and points and math.isfinite(points[nm][0]):   # the lowest point, ten times higher
@@ -271,15 +266,14 @@ class RangeTest:
 
     def stable(self, how:str='median') -> pd.Series:
         "Each rule's stable choice: geometric median over runs (`'median'`) or the rule on the mean curve (`'mean_curve'`)."
+        how = Param('choice', choices=('median', 'mean_curve')).check('how', how)
         if how == 'median': return self.suggestions.apply(gmedian).rename(f'stable ({how})')
-        if how == 'mean_curve':
-            vals, _, _ = suggest(*self.mean_curve(), self.num_it, self.funcs)
-            return pd.Series(vals, name=f'stable ({how})', dtype=float)
-        raise ValueError(f"how must be 'median' or 'mean_curve', got {how!r}")
+        vals, _, _ = suggest(*self.mean_curve(), self.num_it, self.funcs)
+        return pd.Series(vals, name=f'stable ({how})', dtype=float)
 
     def lr(self, rule:str='valley', how:str='median') -> float:
         "The stable choice of `rule` as a plain float, ready for `fit_one_cycle`."
-        if rule not in self.funcs: raise ValueError(f"rule must be one of {', '.join(map(repr, self.funcs))}, got {rule!r}")
+        Param('choice', choices=tuple(self.funcs)).check('rule', rule)
         return float(self.stable(how)[rule])
 
     def spread(self, how:str='median') -> pd.DataFrame:
@@ -290,11 +284,9 @@ class RangeTest:
 
     def group_spread(self, group_size:int=3, how:str='median') -> pd.DataFrame:
         "Spread of single-run suggestions vs the stable choice of disjoint groups of `group_size` consecutive runs."
-        group_size = _check_int('group_size', group_size, 1)
+        group_size = _check_int('group_size', group_size, 1, max(1, len(self) // 2))   # two groups at least
         n_groups = len(self) // group_size
-        if n_groups < 2:
-            raise ValueError(f'group_size must be an integer in [1, {len(self)//2}] for {len(self)} runs '
-                             f'(two groups at least), got {group_size}')
+        if n_groups < 2: raise ValueError(f'group_size: {len(self)} runs are too few for two groups')
         groups = pd.DataFrame([self.subset(range(g*group_size, (g+1)*group_size)).stable(how) for g in range(n_groups)])
         s = self.suggestions
         return pd.DataFrame({'single max/min': s.apply(ratio), 'single gstd': s.apply(gstd), 'groups': n_groups,
@@ -328,7 +320,7 @@ class RangeTest:
             if math.isfinite(stable[nm]):
                 ax.plot([stable[nm]], [y], 'D', ms=7, c=c, mec='k', transform=trans)
                 ax.axvline(stable[nm], c=c, lw=.8, ls=':')
-            label = (f'{nm}: runs {v.min():.1e} to {v.max():.1e} (x{ratio(v):.1f}), stable {stable[nm]:.2e}'
+            label = (f'{nm}: runs {fmt_rate(v.min())} to {fmt_rate(v.max())} (x{ratio(v):.1f}), stable {fmt_rate(stable[nm])}'
                      if len(v) else f'{nm}: no suggestion')
             ax.plot([], [], '|', ms=10, mew=2, c=c, label=label)
         ax.set_xscale('log'); ax.set_xlabel('learning rate (log scale)'); ax.set_ylabel('loss')
@@ -344,7 +336,7 @@ class RangeTest:
     def __repr__(self):
         stops = pd.Series(self.stops, dtype=str).str.split(':').str[0].value_counts().to_dict()
         return (f'RangeTest({len(self)} runs, seeds {self.seeds}, num_it={self.num_it}, stops={stops})\n'
-                + self.spread().to_string(float_format=lambda x: f'{x:.3g}'))
+                + self.spread().to_string(float_format=fmt_rate))
 
 # %% ../nbs/05_finder.ipynb #32b21f88
 def lr_range_test(learn:Learner, runs=5, seed:int=0, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bool=True,
@@ -352,8 +344,8 @@ def lr_range_test(learn:Learner, runs=5, seed:int=0, start_lr=1e-7, end_lr=10, n
     "fastai's `lr_find` once per seed (`runs`: a count or a list of seeds); `learn` is restored bit for bit afterwards."
     from fastprogress.fastprogress import progress_bar
     seeds = _seeds(runs, seed)
-    start_lr, end_lr = _check_rate('start_lr', start_lr), _check_rate('end_lr', end_lr)
-    if end_lr <= start_lr: raise ValueError(f'end_lr must be greater than start_lr={start_lr:g}, got {end_lr:g}')
+    start_lr = _check_rate('start_lr', start_lr)
+    end_lr = _check_rate('end_lr', end_lr, above=start_lr)   # the rate rises from start_lr to end_lr
     num_it = _check_int('num_it', num_it, 6)   # lr_find itself silently raises anything smaller to 6
     funcs = _funcs(suggest_funcs)
     if len(learn.dls.train) == 0:
@@ -364,9 +356,14 @@ def lr_range_test(learn:Learner, runs=5, seed:int=0, start_lr=1e-7, end_lr=10, n
     seeders = [cb for cb in learn.cbs if isinstance(cb, SeedFit)]
     lrs, curves, stops = [], [], []
     # LRFinder saves a copy under learn.path/model_dir (for rps_dls(fast=True): the dataset folder): use a temporary one
+    # progress: one run shows fastai's own bar; several show one bar over the runs instead of a bar per run
+    many = len(seeds) > 1
+    bars = learn.no_bar() if many or not progress else contextlib.nullcontext()
+    outer = progress_bar(seeds) if progress and many else seeds
     with tempfile.TemporaryDirectory() as tmp, _replacing(learn, 'model_dir', Path(tmp)), preserved(learn), \
-            learn.removed_cbs(seeders), learn.added_cbs(guard), learn.no_bar():
-        for s in (progress_bar(seeds, leave=False) if progress and len(seeds) > 1 else seeds):
+            learn.removed_cbs(seeders), learn.added_cbs(guard), bars:
+        for s in outer:
+            if outer is not seeds: outer.comment = f'range test, seed {s}'
             set_seed(s)
             if reinit: _reinit(learn.model)
             if hasattr(learn.dls.train, 'rng'): learn.dls.train.rng = random.Random(s)   # the batch order
@@ -377,9 +374,9 @@ def lr_range_test(learn:Learner, runs=5, seed:int=0, start_lr=1e-7, end_lr=10, n
             curves.append(losses)
             if guard.stopped:
                 g = guard.stopped
-                stops.append(f"non-finite: loss {g['loss']} at iteration {g['iteration']}, lr={g['lr']:.2e}")
+                stops.append(f"non-finite: loss {g['loss']} at iteration {g['iteration']}, lr={fmt_rate(g['lr'])}")
             elif len(losses) < num_it:
-                stops.append(f'stop_div: smoothed loss above 4x its best at lr={run_lrs[-1]:.2e}, iteration {len(losses)}')
+                stops.append(f'stop_div: smoothed loss above 4x its best at lr={fmt_rate(run_lrs[-1])}, iteration {len(losses)}')
             else: stops.append(f'completed: {num_it} iterations')
     bad = [f'seed {s}: {st[len("non-finite: "):]}' for s, st in zip(seeds, stops) if st.startswith('non-finite')]
     notes = []
@@ -394,6 +391,20 @@ def lr_range_test(learn:Learner, runs=5, seed:int=0, start_lr=1e-7, end_lr=10, n
 patch(lr_range_test)   # also a Learner method: learn.lr_range_test(runs=5)
 
 # %% ../nbs/05_finder.ipynb #8b60491a
+def _rate_slider(**kwargs):
+    "A `FloatLogSlider` for a rate that keeps the exact value Python gave it when the page echoes it back snapped to its grid."
+    import ipywidgets as W
+    class RateSlider(W.FloatLogSlider):
+        def grid_index(self, v) -> int:
+            "Which point of the slider's grid (`min + k*step` in log10) the page shows for rate `v`."
+            return round((math.log10(v) - self.min) / self.step)
+        def set_state(self, sync_data):
+            # the page sends back our own value snapped to its grid: keep ours (as lr_tutor.explore's sliders do)
+            if 'value' in sync_data and self.grid_index(sync_data['value']) == self.grid_index(self.value):
+                sync_data = {k: v for k, v in sync_data.items() if k != 'value'}
+            super().set_state(sync_data)
+    return RateSlider(**kwargs)
+
 class LRPicker:
     "The finder plot with a log slider along the LR axis and a suggestion menu; `value` is the chosen rate."
     def __init__(self, test:RangeTest, how:str='median', value=None, figsize=(8, 4.5)):
@@ -406,12 +417,13 @@ class LRPicker:
         lo, hi = float(np.log10(lrs[0])), float(np.log10(lrs[-1]))
         start = next(iter(self.choices.values()), float(lrs[len(lrs)//2])) if value is None else _check_rate('value', value)
         word = 'stable' if len(test) > 1 else 'run'
-        options = [(f'{nm} ({word}): {v:.2e}', nm) for nm, v in self.choices.items()] + [('custom', 'custom')]
+        options = [(f'{nm} ({word}): {fmt_rate(v)}', nm) for nm, v in self.choices.items()] + [('custom', 'custom')]
         self.choice = W.Dropdown(options=options, value=options[0][1] if value is None and self.choices else 'custom',
                                  description='suggestion')
-        self.slider = W.FloatLogSlider(value=start, base=10, min=lo, max=hi, step=.01, description='lr',
-                                       readout_format='.2e', continuous_update=True,
-                                       layout=W.Layout(width='60%'))
+        # the page's readout would format the rate itself: lr_tutor's fmt_rate writes it in a label instead
+        self.slider = _rate_slider(value=start, base=10, min=lo, max=hi, step=.01, description='lr', readout=False,
+                                   continuous_update=True, layout=W.Layout(width='50%'))
+        self.readout = W.Label(fmt_rate(start))
         self.image = W.Image(format='png')
         self.fig = Figure(figsize=figsize)
         ax = self.fig.add_subplot()
@@ -421,7 +433,7 @@ class LRPicker:
         self._syncing = False
         self.choice.observe(self._on_choice, 'value')
         self.slider.observe(self._on_slider, 'value')
-        self.widget = W.VBox([W.HBox([self.choice, self.slider]), self.image])
+        self.widget = W.VBox([W.HBox([self.choice, self.slider, self.readout]), self.image])
         self._draw()
 
     @property
@@ -437,15 +449,19 @@ class LRPicker:
 
     def _on_slider(self, change):
         picked = self.choices.get(self.choice.value)
-        if not self._syncing and picked is not None and not math.isclose(change['new'], picked, rel_tol=1e-9):
+        # compare on the slider's grid: a rate the page sends back for the suggestion's grid point is that suggestion
+        if (not self._syncing and picked is not None
+                and self.slider.grid_index(change['new']) != self.slider.grid_index(picked)):
             self.choice.value = 'custom'
         self._draw()
 
     def _draw(self):
+        self.readout.value = fmt_rate(self.value)
         self.line.set_xdata([self.value, self.value])
-        self.line.axes.set_title(f'chosen lr = {self.value:.2e} ({self.choice.value})', fontsize=10)
+        self.line.axes.set_title(f'chosen lr = {fmt_rate(self.value)} ({self.choice.value})', fontsize=10)
         buf = io.BytesIO()
         self.fig.savefig(buf, format='png', dpi=72)
         self.image.value = buf.getvalue()
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
+

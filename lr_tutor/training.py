@@ -6,7 +6,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/training.html.md"""
 
 # %% ../nbs/04_training.ipynb #9c5b54e3
 from __future__ import annotations
-import math, random, time
+import math, os, random, time, warnings
 from functools import partial
 from urllib.error import URLError
 import numpy as np
@@ -14,27 +14,31 @@ import pandas as pd
 import torch
 from torch import nn
 import torchvision
+# fastai scripts a few functions with torch.jit.script at import, which recent torch flags as deprecated: that one
+# warning, from a dependency, would open every lesson with a warning box
+warnings.filterwarnings('ignore', message=r'.torch\.jit\.script. is deprecated', category=FutureWarning)
 from fastai.basics import Learner, Callback, CrossEntropyLossFlat, L, defaults, params, set_seed
 from fastai.metrics import accuracy
 from fastai.optimizer import Adam, SGD, RMSProp
 from fastai.layers import ConvLayer, Flatten
 from fastai.callback.schedule import *  # fit_one_cycle, fit_sgdr, fit_flat_cos, lr_find
 from fastai.callback.progress import *  # learn.no_bar()
+from fastai.callback.training import ShortEpochCallback
 from fastai.vision.core import imagenet_stats
 from fastai.vision.learner import create_body, add_head, default_split, num_features_model, _add_norm
-from .schedules import Schedule
+from .schedules import Schedule, Param
 
 # %% auto #0
-__all__ = ['ARCHS', 'OPTIMIZERS', 'FIT_METHODS', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner', 'EpochHistory',
-           'run_experiment', 'epochs_to_target', 'summarize', 'format_summary', 'plot_curves']
+__all__ = ['ARCHS', 'OPTIMIZERS', 'FIT_METHODS', 'FULL_SIZE_ENV', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner',
+           'PlainTensors', 'accelerate', 'fused_adamw', 'EpochHistory', 'run_experiment', 'epochs_to_target',
+           'summarize', 'format_summary', 'plot_curves', 'full_size_requested', 'run_full_size']
 
 # %% ../nbs/04_training.ipynb #9a9e87b7
+_COUNT = Param('count', 1., integer=True)
+
 def simple_cnn(n_classes:int=3, channels:tuple=(16, 32, 64, 128), n_in:int=3) -> nn.Sequential:
     "A small conv net: stride-2 `ConvLayer`s with `channels` filters, then average pool and a linear head."
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
-        raise ValueError(f'n_classes must be an integer in [1, inf), got {n_classes!r}')
-    if isinstance(n_in, bool) or not isinstance(n_in, int) or n_in < 1:
-        raise ValueError(f'n_in must be an integer in [1, inf), got {n_in!r}')
+    n_classes, n_in = _COUNT.check('n_classes', n_classes), _COUNT.check('n_in', n_in)
     if (not isinstance(channels, (tuple, list)) or not channels
             or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in channels)):
         raise ValueError(f'channels must be a non-empty sequence of integers in [1, inf), got {channels!r}')
@@ -85,9 +89,7 @@ OPTIMIZERS = {
     'rmsprop': RMSProp,
 }
 
-def _check_choice(name, v, choices):
-    if v not in choices: raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {v!r}")
-    return v
+def _check_choice(name, v, choices): return Param('choice', choices=tuple(choices)).check(name, v)
 
 # %% ../nbs/04_training.ipynb #026290ff
 class SeedFit(Callback):
@@ -105,10 +107,9 @@ def make_learner(dls, arch='resnet18', opt='adam', pretrained:bool=False, metric
                  n_out:int=None, lr=defaults.lr, loss_func=None, cbs=None, **kwargs) -> Learner:
     "A fastai `Learner` for `dls`: `arch` by name or `nn.Module`, optimizer `opt` by name, reproducible with `seed`."
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f'seed must be None or an integer in [0, inf), got {seed!r}')
-        set_seed(int(seed), reproducible=True)   # the initial weights
-        cbs = L(cbs) + SeedFit(int(seed))        # the batches, dropout and augmentations
+        seed = Param('count', 0., integer=True).check('seed', seed)
+        set_seed(seed, reproducible=True)   # the initial weights
+        cbs = L(cbs) + SeedFit(seed)        # the batches, dropout and augmentations
     opt_func = opt if callable(opt) else OPTIMIZERS[_check_choice('opt', opt, tuple(OPTIMIZERS))]
     if n_out is None: n_out = getattr(dls, 'c', None)
     if n_out is None: raise ValueError('n_out must be given (an integer in [1, inf)) when dls has no `c`')
@@ -133,16 +134,49 @@ def make_learner(dls, arch='resnet18', opt='adam', pretrained:bool=False, metric
     if pretrained: learn.freeze()
     return learn
 
+# %% ../nbs/04_training.ipynb #8d4f8e95
+def _plain(b): return tuple(o.as_subclass(torch.Tensor) if isinstance(o, torch.Tensor) else o for o in b)
+
+class PlainTensors(Callback):
+    "Give the model and loss plain `torch.Tensor`s (fastai's typed tensors cost a Python hook per operation)."
+    order = -10
+    def before_batch(self): self.learn.xb, self.learn.yb = _plain(self.xb), _plain(self.yb)
+
+def accelerate(learn, bf16=True, channels_last=True):
+    "Add `PlainTensors`; on CUDA also bf16 (or fp16) mixed precision, channels_last and cuDNN autotuning."
+    from fastai.callback.fp16 import MixedPrecision
+    from fastai.callback.channelslast import ChannelsLast
+    if not hasattr(learn, 'plain_tensors'): learn.add_cb(PlainTensors())
+    dev = getattr(learn.dls, 'device', None)
+    if dev is None or torch.device(dev).type != 'cuda': return learn
+    torch.backends.cudnn.benchmark = True
+    amp_mode = 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+    if channels_last and not hasattr(learn, 'channels_last'): learn.add_cb(ChannelsLast())
+    if bf16 and not hasattr(learn, 'mixed_precision'): learn.add_cb(MixedPrecision(amp_mode))
+    return learn
+
+def fused_adamw(params, lr=1e-3, mom=0.9, sqr_mom=0.99, eps=1e-5, wd=0.01, **kwargs):
+    "fastai `opt_func`: PyTorch's fused AdamW (fastai's defaults for betas, eps, wd) wrapped in `OptimWrapper`."
+    from fastai.optimizer import OptimWrapper
+    return OptimWrapper(params, opt=torch.optim.AdamW, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd,
+                        fused=True, **kwargs)
+
 # %% ../nbs/04_training.ipynb #0127c964
 FIT_METHODS = ('fit', 'fit_one_cycle', 'fit_flat_cos', 'fit_sgdr', 'fine_tune')
 
+def _sync(dls):
+    "Wait for the GPU to finish what it was given, so that the clock measures the work, not its queueing."
+    dev = getattr(dls, 'device', None)
+    if dev is not None and torch.device(dev).type == 'cuda': torch.cuda.synchronize(dev)
+
 class EpochHistory(Callback):
-    "Copy the `Recorder`'s values after every epoch, numbering epochs across fit calls, with elapsed seconds."
+    "Copy the `Recorder`'s values after every epoch, numbering epochs across fit calls, with `time`: seconds since the first fit began."
     order = 51  # just after the Recorder (50) has stored the epoch's values
     def __init__(self): self.rows, self.t0 = [], None
     def before_fit(self):
-        if self.t0 is None: self.t0 = time.perf_counter()
+        if self.t0 is None: _sync(self.dls); self.t0 = time.perf_counter()
     def after_epoch(self):
+        _sync(self.dls)
         names = [n for n in self.recorder.metric_names[1:] if n != 'time']
         row = dict(zip(names, map(float, self.recorder.values[-1])))
         self.rows.append(dict(epoch=len(self.rows) + 1, **row, time=time.perf_counter() - self.t0))
@@ -180,19 +214,32 @@ def _check_seeds(seeds):
     return [int(s) for s in seeds]
 
 # %% ../nbs/04_training.ipynb #c529309e
-def run_experiment(dls, configs:dict, seeds=(0, 1, 2), show_progress:bool=True, keep_learners:bool=False, **learner_kwargs):
-    "Train each configuration in `configs` once per seed; a DataFrame with one row per epoch (and the learners if `keep_learners`)."
+def _warm_up(dls, **learner_kwargs):
+    "One untimed batch of training and one of validation on a throwaway learner: one-off start-up costs stay out of the timings."
+    learn = make_learner(dls, **learner_kwargs)
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, cbs=ShortEpochCallback(pct=0., short_valid=True))
+
+def run_experiment(dls, configs:dict, seeds=(0, 1, 2), show_progress:bool=True, keep_learners:bool=False,
+                   warm_up:bool=True, **learner_kwargs):
+    """Train each configuration in `configs` once per seed; a DataFrame with one row per epoch (and the learners if
+    `keep_learners`). Its `time` column is the seconds since the run's first fit began, read after the GPU finished;
+    with `warm_up`, before the first run of each configuration an untimed throwaway learner trains one batch and
+    validates one, so that one-off costs (thread pools, memory allocation, cuDNN autotuning, lazy imports) are not
+    counted in the first run. What remains moves with the machine's load."""
     runs = _check_configs(configs)
     seeds = _check_seeds(seeds)
     rows, learners = [], {}
     jobs = [(name, seed) for name in runs for seed in seeds]
-    if show_progress:
+    if show_progress:   # fastai's own bars are hidden below: one bar over all the runs instead
         from fastprogress.fastprogress import progress_bar
         jobs = progress_bar(jobs)
     for name, seed in jobs:
+        if show_progress: jobs.comment = f'{name}, seed {seed}'
         fit, overrides = runs[name]
         run_dls = dls(seed) if callable(dls) and not hasattr(dls, 'loaders') else dls
-        learn = make_learner(run_dls, seed=seed, **{**learner_kwargs, **overrides})
+        kwargs = {**learner_kwargs, **overrides}
+        if warm_up and seed == seeds[0]: _warm_up(run_dls, **kwargs)
+        learn = make_learner(run_dls, seed=seed, **kwargs)
         history = EpochHistory()
         learn.add_cb(history)
         with learn.no_bar(), learn.no_logging(): fit(learn)
@@ -202,6 +249,7 @@ def run_experiment(dls, configs:dict, seeds=(0, 1, 2), show_progress:bool=True, 
         if keep_learners: learners[name, seed] = learn
     df = pd.DataFrame(rows)
     return (df, learners) if keep_learners else df
+
 
 # %% ../nbs/04_training.ipynb #0533ec3c
 def _check_history(history, metric):
@@ -214,14 +262,12 @@ def _check_history(history, metric):
 
 def _check_target(target):
     if target is None: return None
-    if isinstance(target, bool) or not isinstance(target, (int, float)) or not math.isfinite(target):
-        raise ValueError(f'target must be a finite number (e.g. 0.99 accuracy), got {target!r}')
-    return float(target)
+    return Param('real').check('target', target)   # e.g. 0.99 accuracy
 
 def epochs_to_target(history:pd.DataFrame, target:float=.99, metric:str='accuracy', higher:bool=True) -> pd.DataFrame:
     "Per run: the first epoch with `metric` at `target` or better (NaN if never), whether it stayed, and the final value."
     h, target = _check_history(history, metric), _check_target(target)
-    if target is None: raise ValueError('target must be a finite number, got None')
+    if target is None: raise ValueError('target must be in (-inf, inf), got None')
     out = []
     for (config, seed), run in h.groupby(['config', 'seed'], sort=False):
         ok = (run[metric] >= target) if higher else (run[metric] <= target)
@@ -291,3 +337,24 @@ def plot_curves(history:pd.DataFrame, metric:str='accuracy', ax=None, band:bool=
     ax.set_xlabel('epoch'); ax.set_ylabel(metric); ax.legend()
     if title: ax.set_title(title)
     return ax
+
+# %% ../nbs/04_training.ipynb #e7da70a6
+FULL_SIZE_ENV = 'LR_TUTOR_FULL_SIZE'
+
+def full_size_requested(full_size:bool=None) -> bool:
+    "Whether a lesson's full-size cells run: `full_size` if True/False, else `$LR_TUTOR_FULL_SIZE` (1/0), else whether a CUDA GPU is here."
+    if full_size is not None: return Param('choice', choices=(True, False)).check('full_size', full_size)
+    env = os.environ.get(FULL_SIZE_ENV, '').strip().lower()
+    if env in ('1', 'true', 'yes'): return True
+    if env in ('0', 'false', 'no'): return False
+    if env: raise ValueError(f"${FULL_SIZE_ENV} must be one of '1', '0' (or unset), got {env!r}")
+    return torch.cuda.is_available()
+
+def run_full_size(description:str, full_size:bool=None) -> bool:
+    "True if the full-size work `description` should run now (`full_size_requested`); else print one line saying why not and how."
+    if full_size_requested(full_size): return True
+    why = 'FULL_SIZE = False' if full_size is False else f'${FULL_SIZE_ENV}=0' if os.environ.get(FULL_SIZE_ENV) else 'no CUDA GPU here'
+    print(f'Full size skipped ({why}): {description}. It runs on a GPU; to run it anyway, set FULL_SIZE = True '
+          f'at the top of this notebook or {FULL_SIZE_ENV}=1 (slow on a CPU: minutes to hours).')
+    return False
+

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ['05_finder', '06_one_cycle', '07_annealing', '08_fine_tuning', '09_rps_case_study', '10_optimizers']
 OUT = ROOT/'test-artifacts'/'dry_run'
 
-# A lesson picks its full size with this line in a `#| gpu` cell; the dry run picks it without a GPU.
-PICK_GPU = re.compile(r"^SIZE = 'gpu' if torch\.cuda\.is_available\(\) else 'cpu'.*$", re.M)
+# A lesson picks its full size with this line in a `#| gpu` cell; the dry run picks it without a GPU. Lessons that
+# ask lr_tutor.training.run_full_size / full_size_requested get it from $LR_TUTOR_FULL_SIZE=1, which main() sets.
+PICK_GPU = re.compile(r"^SIZE = 'gpu' if (torch\.cuda\.is_available\(\)|full_size_requested\([^)]*\)) else 'cpu'.*$", re.M)
 
 def shrink(cfg):
     "Make a lesson's full-size settings tiny, in place: few photos, small images, few epochs and seeds."
@@ -36,11 +37,11 @@ def shrink(cfg):
     if 'size' in cfg or 'img_size' in cfg: cfg['n_per_class'] = tiny['n_per_class']   # "every photo" too
     return cfg
 
-def _assignment_end(source, name):
-    "The line after the top-level statement that assigns `name` in a cell's code, or None."
+def _assignment_end(source, name, nested=False):
+    "The line after the top-level (or, `nested`, any) statement that assigns `name` in a cell's code, or None."
     try: tree = ast.parse(source)
     except SyntaxError: return None   # IPython magics
-    return next((n.end_lineno for n in tree.body if isinstance(n, ast.Assign)
+    return next((n.end_lineno for n in (ast.walk(tree) if nested else tree.body) if isinstance(n, ast.Assign)
                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)), None)
 
 def shrink_cell(target):
@@ -67,7 +68,7 @@ def dry_copy(name):
             changes.append("shrink(SIZES['gpu'])")
             continue
         cells.append(cell)
-        if gpu_cell and _assignment_end(cell.source, 'SIZE') and 'dict(' in cell.source:
+        if gpu_cell and _assignment_end(cell.source, 'SIZE', nested=True) and 'dict(' in cell.source:
             cells.append(shrink_cell('SIZE'))
             changes.append('shrink(SIZE)')
     nb.cells = cells
@@ -79,6 +80,7 @@ def main():
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault('OMP_NUM_THREADS', '1')
+    os.environ['LR_TUTOR_FULL_SIZE'] = '1'   # run_full_size: yes, here (at the tiny size)
     failed = []
     for name in args.lessons:
         nb, changes = dry_copy(name)

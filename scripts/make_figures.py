@@ -3,8 +3,8 @@ Run: python scripts/make_figures.py  (writes nbs/images/*.png)
 
 The schedule pictures are exact. The lesson pictures that need training (finder, case study, optimizers)
 come from small CPU runs (32-pixel photos, one seed) on the rock-paper-scissors set found through
-LR_TUTOR_DATA (or downloaded), and say so in their titles; the lessons themselves give the full-size
-results."""
+LR_TUTOR_DATA (else an earlier download, else the sample bundled with lr_tutor: the run prints which), and say so
+in their titles; the lessons themselves give the full-size results."""
 import sys
 from pathlib import Path
 import matplotlib
@@ -12,7 +12,7 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from lr_tutor.schedules import (gallery, constant, one_cycle, sgdr, step_decay, exp_decay, inv_time_decay, cosine,
+from lr_tutor.schedules import (fmt_rate, gallery, constant, one_cycle, sgdr, step_decay, exp_decay, inv_time_decay, cosine,
                                 ramp_sustain_decay)
 
 OUT = Path(__file__).resolve().parent.parent / 'nbs' / 'images'
@@ -41,13 +41,13 @@ def small_photos():
     from lr_tutor.data import rps_dls
     return rps_dls(size=32, bs=32, fast=True, n_per_class=100)
 
-def finder_picture(dls):
+def finder_picture(dls, where='32 px, CPU'):
     "Lesson 1: three range tests on the photos, fastai's suggestions per run and the stable choice."
     from lr_tutor.training import make_learner
     import lr_tutor.finder  # noqa: F401  (Learner.lr_range_test)
     test = make_learner(dls, 'simple_cnn', seed=0).lr_range_test(runs=3, num_it=60, show_plot=False)
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    test.plot(ax=ax, explain=False, title='LR range test, 3 runs (simple CNN, 32 px, CPU)')
+    test.plot(ax=ax, explain=False, title=f'LR range test, 3 runs (simple CNN, {where})')
     return fig
 
 def discriminative_picture():
@@ -57,7 +57,7 @@ def discriminative_picture():
     t = np.linspace(0, s.n_epochs, 1000)
     fig, ax = plt.subplots(figsize=(5, 2.6))
     for i, (peak, name) in enumerate(zip(even_mults(1e-5, 1e-3, 3), ('early layers', 'middle layers', 'head'))):
-        ax.plot(t, s(t) * peak / 1e-3, label=f'{name} (peak {peak:.0e})')
+        ax.plot(t, s(t) * peak / 1e-3, label=f'{name} (peak {fmt_rate(peak)})')
     ax.set_yscale('log'); ax.set_xlabel('epoch'); ax.set_ylabel('lr'); ax.legend(fontsize=8)
     ax.set_title('discriminative rates: slice(1e-5, 1e-3) over 3 groups', fontsize=10)
     fig.tight_layout()
@@ -84,12 +84,14 @@ def main():
     if '--schedules-only' in sys.argv: return
     torch.manual_seed(0); torch.set_num_threads(min(2, torch.get_num_threads()))
     dls = small_photos()
-    save(finder_picture(dls), 'lesson_finder.png')
+    print(dls.source)
+    cpu = '32 px, CPU, bundled sample' if dls.source.is_sample else '32 px, CPU'
+    save(finder_picture(dls, cpu), 'lesson_finder.png')
     save(training_picture(dls, {'Adam 1e-3, constant': dict(fit=constant(1e-3, 8), opt='adam'),
                            'one-cycle, lr_max 1e-2': dict(fit=one_cycle(1e-2, 8), opt='adam')},
-                          'case study: plain Adam vs one-cycle (32 px, CPU)'), 'lesson_case_study.png')
+                          f'case study: plain Adam vs one-cycle ({cpu})'), 'lesson_case_study.png')
     save(training_picture(dls, {name: dict(fit=one_cycle(lr, 8), opt=opt) for name, opt, lr in
                            [('SGD + momentum', 'sgd', 5e-2), ('RMSProp', 'rmsprop', 3e-3), ('Adam', 'adam', 1e-2)]},
-                          'optimizers under one-cycle (32 px, CPU)'), 'lesson_optimizers.png')
+                          f'optimizers under one-cycle ({cpu})'), 'lesson_optimizers.png')
 
 if __name__ == '__main__': main()
