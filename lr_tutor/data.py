@@ -17,9 +17,6 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from fastcore.basics import store_attr
-# fastai scripts a few functions with torch.jit.script at import, which recent torch flags as deprecated: that one
-# warning, from a dependency, would open every lesson with a warning box
-warnings.filterwarnings('ignore', message=r'.torch\.jit\.script. is deprecated', category=FutureWarning)
 from fastai.torch_core import TensorImage, TensorCategory, default_device
 from fastai.data.core import TfmdDL, DataLoaders
 from fastai.data.transforms import Category, CategoryMap, IntToFloatTensor, Normalize

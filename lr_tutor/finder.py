@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from .training import SeedFit   # first: it filters fastai's torch.jit.script warning before fastai is imported
+from .training import SeedFit
 from fastcore.basics import patch
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelFitException

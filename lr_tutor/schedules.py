@@ -90,11 +90,12 @@ class Param:
     def _number(self, name, v):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise ValueError(f'{name} must be a number {self.valid_range}, got {v!r}')
+        given = v.item() if isinstance(v, np.generic) else v   # the value as the caller wrote it, for the message
         v = float(v)
         below = v <= self.lo if self.lo_open else v < self.lo
         above = v >= self.hi if self.hi_open else v > self.hi
         if not math.isfinite(v) or below or above or (self.integer and not v.is_integer()):
-            raise ValueError(f'{name} must be {self.valid_range}, got {v!r}')
+            raise ValueError(f'{name} must be {self.valid_range}, got {given!r}')
         return int(v) if self.integer or (self.kind in ('epochs', 'milestones') and v.is_integer()) else v
 
     def check(self, name, v):

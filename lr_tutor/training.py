@@ -14,9 +14,6 @@ import pandas as pd
 import torch
 from torch import nn
 import torchvision
-# fastai scripts a few functions with torch.jit.script at import, which recent torch flags as deprecated: that one
-# warning, from a dependency, would open every lesson with a warning box
-warnings.filterwarnings('ignore', message=r'.torch\.jit\.script. is deprecated', category=FutureWarning)
 from fastai.basics import Learner, Callback, CrossEntropyLossFlat, L, defaults, params, set_seed
 from fastai.metrics import accuracy
 from fastai.optimizer import Adam, SGD, RMSProp
@@ -183,7 +180,7 @@ class EpochHistory(Callback):
 
 def _fit_function(name, spec):
     "How configuration `name` trains a learner: a function learn -> None."
-    if isinstance(spec, Schedule): return lambda learn: learn.fit(spec.n_epochs, cbs=spec.to_fastai())
+    if isinstance(spec, Schedule): return lambda learn: learn.fit(math.ceil(spec.n_epochs), cbs=spec.to_fastai())
     if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], dict):
         method, kwargs = spec
         _check_choice(f'configs[{name!r}] fit method', method, FIT_METHODS)
