@@ -6,14 +6,21 @@ Docs: https://lr-tutor.github.io/lr_tutor/lab.html.md"""
 
 # %% ../nbs/11_lab.ipynb #683c0943
 from __future__ import annotations
-import base64, html, math, time
-from dataclasses import dataclass, field
+import asyncio, base64, html, inspect, math, time
+from collections import OrderedDict
+from dataclasses import dataclass
 import numpy as np
+import ipywidgets as W
+import matplotlib as mpl
+from matplotlib.figure import Figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from .explore import Explorer, FrameView, png_bytes
 from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, sgdr
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'TASKS', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape', 'train_many', 'train',
-           'runs_table', 'torch_train']
+__all__ = ['OPTIMIZERS', 'TASKS', 'GHOST_ALPHA', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape',
+           'train_many', 'train', 'runs_table', 'torch_train', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot',
+           'start_schedule', 'Lab', 'lab']
 
 # %% ../nbs/11_lab.ipynb #49b34dab
 OPTIMIZERS = ('sgd', 'adam')
@@ -193,6 +200,7 @@ class Spiral(Task):
     minibatches with cross-entropy: the lab's TensorFlow-Playground task."""
     name, classes = 'spiral', ('rock', 'paper', 'scissors')
     lr, n_epochs, target = {'sgd': .5, 'adam': .03}, 20, .25
+    log_loss, loss_ylim = True, (.01, 3.)       # how the view draws the loss
     max_loss = 20.                # a cross-entropy of 20: sure of a wrong class, by e^20 to 1
 
     def __init__(self, n_train=300, n_test=300, batch_size=25, hidden=(32, 32), data_seed=0):
@@ -254,6 +262,7 @@ class Landscape(Task):
     data differ from training data), where the sharp minimum is far worse than the wide one."""
     name, n_params, keeps_path = 'landscape', 2, True
     lr, n_epochs, target = {'sgd': .3, 'adam': .1}, 10, -.9
+    loss_ylim = (-1.5, 1.5)
     max_loss = 100.               # 45 units from the minima: flung out of the bowl
     steps_per_epoch = 20
     bowl = .05
@@ -448,3 +457,378 @@ def torch_train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', moment
         opt.zero_grad(); loss.backward(); opt.step()
         losses[k] = loss.item()
     return losses
+
+# %% ../nbs/11_lab.ipynb #702df704
+GHOST_ALPHA = .35
+
+def _nice_epochs(x):
+    "The epoch axis length: the next of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of 10 at or above `x`."
+    e = math.floor(math.log10(x))
+    return min(m * 10.**k for k in (e, e + 1) for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8) if m * 10.**k >= x * (1 - 1e-9))
+
+class Pinned:
+    "Runs kept for comparison (one per seed), their `label` and colour index."
+    def __init__(self, runs, label, color):
+        self.runs, self.label, self.color = list(runs), label, color
+
+class Panel:
+    "The task's own panel: drawn once (`background`), then each run's artists (`artists`) updated in place."
+    def __init__(self, task, ax): self.task, self.ax = task, ax
+    def background(self): pass
+    def artists(self, runs, color, ghost) -> list: return []
+
+class RegionsPanel(Panel):
+    "The spiral's decision regions at the end of the run, over the test points; pinned runs as boundary lines."
+    n = 90
+    def background(self):
+        task, ax = self.task, self.ax
+        lim = 1.15
+        g = np.linspace(-lim, lim, self.n)
+        self.grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+        self.extent = (-lim, lim, -lim, lim)
+        colors = np.array([mpl.colors.to_rgb(c) for c in ('#d62728', '#1f77b4', '#2ca02c')])
+        self.colors = colors
+        for k, name in enumerate(task.classes):
+            sel = task.y_test == k
+            ax.scatter(*task.x_test[sel].T, s=6, color=colors[k], edgecolor='white', linewidth=.3, label=name, zorder=3)
+        ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_xticks([]); ax.set_yticks([])
+        ax.set_title('decision regions (test points)', fontsize=9)
+        ax.legend(loc='lower left', fontsize=7, frameon=False, handletextpad=.1, borderaxespad=.1, markerscale=2)
+
+    def classes(self, run):
+        return self.task.logits(run.weights[None], self.grid)[0].argmax(-1).reshape(self.n, self.n)
+
+    def artists(self, runs, color, ghost):
+        cls = self.classes(runs[0])
+        if ghost:    # where the class changes, as a faint line
+            edge = np.zeros_like(cls, dtype=float)
+            edge[:, 1:] += cls[:, 1:] != cls[:, :-1]; edge[1:] += cls[1:] != cls[:-1]
+            rgba = np.zeros((*cls.shape, 4)); rgba[..., :3] = mpl.colors.to_rgb(color); rgba[..., 3] = GHOST_ALPHA * (edge > 0)
+        else:
+            rgba = np.concatenate([self.colors[cls], np.full((*cls.shape, 1), .28)], -1)
+        return [self.ax.imshow(rgba, extent=self.extent, origin='lower', interpolation='nearest', animated=True,
+                               zorder=2 if not ghost else 4)]
+
+class MapPanel(Panel):
+    "A 2-D task's contour map (its `surface(points) -> (loss, grad)` over its `extent`) and the weights' path on it."
+    def background(self):
+        task, ax = self.task, self.ax
+        (x0, x1), (y0, y1) = getattr(task, 'extent', ((-2.2, 2.2), (-2.2, 2.2)))
+        X, Y = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 160))
+        Z = task.surface(np.stack([X, Y], -1))[0]
+        ax.contourf(X, Y, Z, levels=24, cmap='Greys_r', alpha=.55)
+        ax.contour(X, Y, Z, levels=24, colors='k', linewidths=.3, alpha=.4)
+        for depth, c, w in getattr(task, 'wells', ()):
+            ax.annotate('wide' if w > .5 else 'sharp', c, xytext=(6, -12), textcoords='offset points', fontsize=8)
+        ax.plot(*task.init(0), 'k^', ms=5)
+        ax.set_xlim(x0, x1); ax.set_ylim(y0, y1); ax.set_xticks([]); ax.set_yticks([])
+        ax.set_title('path of the weights', fontsize=9)
+
+    def artists(self, runs, color, ghost):
+        out = []
+        for r in runs:
+            p = r.path[:r.valid.stop + 1]
+            out += self.ax.plot(*p.T, color=color, lw=.9 if not ghost else .8, alpha=GHOST_ALPHA if ghost else .9,
+                                animated=True)
+            out += self.ax.plot(*p[-1], 'o', color=color, ms=4, alpha=GHOST_ALPHA if ghost else 1, animated=True)
+        return out
+
+class RunPlot:
+    """The training panels of a task for the current runs (one per seed) and pinned ones, as PNG frames.
+    Everything that does not change between runs is drawn once and kept (blitting); `blit=False` draws all."""
+    def __init__(self, task, figsize=(9.6, 3.0), dpi=100, blit:bool=True, png_level:int=1):
+        self.task, self.blit, self.png_level, self.dpi = task, blit, png_level, dpi
+        self.figure = fig = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(fig)
+        gs = fig.add_gridspec(1, 3, width_ratios=(1.25, 1.25, 1) if task.name != 'landscape' else (1.3, 1.3, 1.1),
+                              left=.07, right=.99, top=.84, bottom=.16, wspace=.28)
+        self.loss_ax, self.test_ax, own = fig.add_subplot(gs[0]), fig.add_subplot(gs[1]), fig.add_subplot(gs[2])
+        self.panel = (MapPanel if task.keeps_path and task.n_params == 2 and hasattr(task, 'surface') else
+                      RegionsPanel if hasattr(task, 'classes') and hasattr(task, 'logits') else Panel)(task, own)
+        if type(self.panel) is Panel: own.set_visible(False)
+        la, ta = self.loss_ax, self.test_ax
+        la.set_xlabel('epoch'); la.set_title('training loss (per step)', fontsize=9)
+        lo, hi = getattr(task, 'loss_ylim', (None, None))
+        if getattr(task, 'log_loss', False): la.set_yscale('log')
+        if lo is not None: la.set_ylim(lo, hi)
+        self.has_acc = hasattr(task, 'classes')
+        ta.set_xlabel('epoch'); ta.set_title('test accuracy' if self.has_acc else 'test loss', fontsize=9)
+        if self.has_acc: ta.set_ylim(0, 1); ta.axhline(1 / len(task.classes), color='k', lw=.6, ls=':')
+        elif lo is not None: ta.set_ylim(lo, hi)
+        for a in (la, ta): a.grid(alpha=.3); a.tick_params(labelsize=8)
+        self.panel.background()
+        self.status = fig.text(.5, .975, '', ha='center', va='top', fontsize=10, animated=True)
+        self._xmax, self._legend, self._labels = None, None, ()
+        self._current, self._ghosts = [], {}        # artists of the current runs; id(pinned) -> its artists
+        self._backgrounds = {}
+        self.n_full = self.n_blit = 0
+        self.canvas.mpl_connect('draw_event', self._on_draw)
+
+    def _curves(self, runs, color, ghost):
+        "The loss and test artists of `runs` (seeds): one line each, or the median with a min-max band."
+        la, ta = self.loss_ax, self.test_ax
+        alpha = GHOST_ALPHA if ghost else 1.
+        out = []
+        test = lambda r: r.test_accuracy if self.has_acc else r.test_loss
+        if len(runs) == 1:
+            r = runs[0]
+            out += la.plot(r.t[r.valid], r.loss[r.valid], color=color, lw=.8, alpha=alpha, animated=True)
+            out += ta.plot(r.test_t, test(r), color=color, lw=1.5, marker='.', ms=3, alpha=alpha, animated=True)
+        else:
+            t = runs[0].t
+            loss = np.array([r.smoothed_loss() for r in runs])
+            out.append(la.fill_between(t, np.nanmin(loss, 0), np.nanmax(loss, 0), color=color, alpha=.25 * alpha, lw=0, animated=True))
+            out += la.plot(t, np.nanmedian(loss, 0), color=color, lw=1., alpha=alpha, animated=True)
+            tt, tv = runs[0].test_t, np.array([test(r) for r in runs])
+            out.append(ta.fill_between(tt, np.nanmin(tv, 0), np.nanmax(tv, 0), color=color, alpha=.25 * alpha, lw=0, animated=True))
+            out += ta.plot(tt, np.nanmedian(tv, 0), color=color, lw=1.5, alpha=alpha, animated=True)
+        return out
+
+    def show(self, runs, pinned=(), status:str=''):
+        "Show the current `runs` (one per seed), the `pinned` ones (`Pinned`), and `status` above the panels."
+        for a in self._current: a.remove()
+        keep = {id(p) for p in pinned}
+        for k in [k for k in self._ghosts if k not in keep]:
+            for a in self._ghosts.pop(k): a.remove()
+        for p in pinned:
+            if id(p) not in self._ghosts:
+                c = f'C{p.color}'
+                self._ghosts[id(p)] = self._curves(p.runs, c, True) + self.panel.artists(p.runs, c, True)
+        self._current = self._curves(runs, 'C0', False) + self.panel.artists(runs, 'C0', False)
+        self.status.set_text(status)
+        self.status.set_color('#b00020' if 'diverged' in status else 'k')
+        xmax = max(r.schedule.n_epochs for r in list(runs) + [r for p in pinned for r in p.runs])
+        if self._xmax is None or not (.6 * self._xmax <= xmax <= self._xmax):
+            self._xmax = _nice_epochs(xmax)
+            for a in (self.loss_ax, self.test_ax): a.set_xlim(0, self._xmax)
+        labels = ('now',) + tuple(p.label for p in pinned) if pinned else ()
+        if labels != self._labels:
+            self._labels = labels
+            if self._legend is not None: self._legend.remove(); self._legend = None
+            if labels:
+                handles = [mpl.lines.Line2D([], [], color='C0')] + [
+                    mpl.lines.Line2D([], [], color=f'C{p.color}', alpha=.6) for p in pinned]
+                self._legend = self.figure.legend(handles, labels, loc='upper left', bbox_to_anchor=(.0, 1.0),
+                                                  ncols=min(len(labels), 6), fontsize=7, frameon=False)
+        return self.render()
+
+    def _state(self):
+        return (self.canvas.get_width_height(physical=True), self.figure.dpi, self._xmax, self._labels)
+
+    def _animated(self):
+        return [a for arts in self._ghosts.values() for a in arts] + self._current + [self.status]
+
+    def _on_draw(self, event):
+        if self.blit: self._backgrounds[self._state()] = self.canvas.copy_from_bbox(self.figure.bbox)
+        while len(self._backgrounds) > 4: self._backgrounds.pop(next(iter(self._backgrounds)))
+        for a in self._animated(): a.axes.draw_artist(a) if a.axes else self.figure.draw_artist(a)
+
+    def render(self) -> bytes:
+        "Draw the current state; the frame as PNG bytes."
+        background = self._backgrounds.get(self._state()) if self.blit else None
+        if background is None:
+            self.canvas.draw(); self.n_full += 1           # `_on_draw` keeps the background and adds the runs
+        else:
+            self.canvas.restore_region(background)
+            for a in self._animated(): a.axes.draw_artist(a) if a.axes else self.figure.draw_artist(a)
+            self.n_blit += 1
+        return self.png()
+
+    def set_dpi(self, dpi):
+        if dpi != self.figure.dpi: self.figure.set_dpi(dpi)
+
+    def png(self) -> bytes: return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level)
+
+# %% ../nbs/11_lab.ipynb #1a0f9a6b
+def _sig(v): return float(f'{v:.3g}')
+
+def start_schedule(what, task, optimizer='sgd') -> Schedule:
+    """The schedule a lab starts from: `what` itself if a `Schedule`; for a family (name or factory), its
+    defaults with every rate scaled so the peak is the task's good rate for `optimizer`, over its `n_epochs`."""
+    if isinstance(what, Schedule): return what
+    task = get_task(task)
+    if isinstance(what, str):
+        if what not in FAMILIES: raise ValueError(f'family must be one of {", ".join(FAMILIES)}, got {what!r}')
+        factory = FAMILIES[what]
+    else: factory = what
+    params = getattr(factory, 'params', None)
+    if params is None: raise ValueError(f'lab needs a Schedule, a family name or a factory from FAMILIES, got {what!r}')
+    values = {k: p.default for k, p in inspect.signature(factory).parameters.items()}
+    ratio = task.lr[optimizer] / factory().lr_range[1]
+    values = {k: _sig(v * ratio) if params[k].kind == 'rate' else v for k, v in values.items()}
+    if 'n_epochs' in values: values['n_epochs'] = task.n_epochs
+    return factory(**values)
+
+class Lab(W.VBox):
+    """The explorer's controls and schedule panels above a task's training view: every change of the
+    schedule retrains `task` (same seeds, same data order) and redraws. `sliders`, `schedule` come from the
+    explorer; `result` is the current `Run` (seed 0); `pin()` keeps it as a ghost; `figure` is the training figure."""
+    def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
+                 momentum:float=.9, figsize=(9.6, 3.0), blit:bool=True, cache:int=64, **explorer_kw):
+        self.task, optimizer = get_task(task), _check_optimizer(optimizer)
+        if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
+        self.momentum = momentum
+        self.explorer = Explorer(start_schedule(factory_or_schedule, self.task, optimizer),
+                                 steps_per_epoch=self.task.steps_per_epoch, **explorer_kw)
+        self.optimizer = W.Dropdown(options=list(OPTIMIZERS), value=optimizer, description='optimizer',
+                                    layout=W.Layout(width='200px'))
+        self.three_seeds = W.Checkbox(value=seeds == 3, description='3 seeds (band)', indent=False,
+                                      layout=W.Layout(width='130px'))
+        self.pin_button = W.Button(description='pin', tooltip='keep this run as a ghost, to compare', icon='thumb-tack',
+                                   layout=W.Layout(width='80px'))
+        self.clear_button = W.Button(description='clear pins', layout=W.Layout(width='100px'))
+        self.plot = RunPlot(self.task, figsize=figsize, blit=blit)
+        w, h = self.plot.canvas.get_width_height()
+        self.view = FrameView(layout=W.Layout(width=f'{w}px', height=f'{h}px'))
+        self.view.add_class('lr-tutor-lab-figure')
+        self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
+        self.readouts, self.table = W.HTML(), W.HTML()
+        self.readouts.add_class('lr-tutor-lab-readouts')
+        self.table.add_class('lr-tutor-lab-table')
+        bar = W.HBox([W.HTML(f'<b>task</b> {html.escape(self.task.name)}', layout=W.Layout(width='130px')),
+                      self.optimizer, self.three_seeds, self.pin_button, self.clear_button])
+        super().__init__([self.explorer, bar, self.view, self.readouts, self.table])
+        self.add_class('lr-tutor-lab')
+        self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
+        self._scheduled = None                   # the event loop a retrain is pending on
+        self.n_trained = 0                       # runs trained (not found among those kept)
+        self.kernel_ms = None                    # the last retrain's training time, for the readouts
+        self._retrain()
+        self.explorer.observe(self._on_change, 'schedule')
+        self.optimizer.observe(self._on_change, 'value')
+        self.three_seeds.observe(self._on_change, 'value')
+        self.pin_button.on_click(lambda _: self.pin())
+        self.clear_button.on_click(lambda _: self.clear_pins())
+
+    # the Python contract
+    @property
+    def sliders(self) -> dict: return self.explorer.sliders
+    @property
+    def schedule(self) -> Schedule: return self.explorer.schedule
+    @property
+    def figure(self) -> Figure: return self.plot.figure
+    @property
+    def seeds(self) -> list: return [0, 1, 2] if self.three_seeds.value else [0]
+    @property
+    def result(self) -> Run:
+        "The current run (seed 0), retrained first if a change is pending."
+        self.flush()
+        return self.results[0]
+
+    def runs_for(self, schedule:Schedule, optimizer:str=None, seeds=None) -> list:
+        "The runs (one per seed) for `schedule`: kept ones, or trained now (as one batched program)."
+        optimizer, seeds = optimizer or self.optimizer.value, list(seeds or self.seeds)
+        keys = [(repr(schedule), optimizer, seed) for seed in seeds]
+        todo = [k for k in keys if k not in self._runs]
+        if todo:
+            t0 = time.perf_counter()
+            runs = train_many(self.task, [schedule] * len(todo), [k[2] for k in todo], optimizer, self.momentum)
+            self.kernel_ms = 1e3 * (time.perf_counter() - t0)
+            self.n_trained += len(todo)
+            for k, r in zip(todo, runs): self._runs[k] = r
+        for k in keys: self._runs.move_to_end(k)
+        while len(self._runs) > self._cache_size: self._runs.popitem(last=False)
+        return [self._runs[k] for k in keys]
+
+    def _on_change(self, change=None):
+        # in a kernel: retrain once the current burst of changes is handled (a slider drag sends many)
+        try: loop = asyncio.get_running_loop()
+        except RuntimeError: loop = None
+        if loop is None: return self._retrain()
+        if self._scheduled is not loop:
+            self._scheduled = loop
+            loop.call_soon(self.flush)
+
+    def flush(self):
+        "Finish the pending retrain now (after a slider was set from Python, in a kernel)."
+        if self._scheduled is not None: self._retrain()
+
+    def _retrain(self):
+        self._scheduled = None
+        self.results = self.runs_for(self.schedule)
+        self._show()
+
+    def _status(self, runs) -> str:
+        r = runs[0]
+        if r.diverged is not None: return f'diverged at step {r.diverged} (of {r.n_steps}): the rate is too large'
+        return ''
+
+    def _readouts(self, runs) -> str:
+        r = runs[0]
+        if r.diverged is not None:
+            return (f'<span style="color:#b00020">&#9888; diverged at step {r.diverged:,} of {r.n_steps:,} '
+                    f'(peak lr {fmt_rate(float(r.lr.max()))}); the curves stop there</span>')
+        steps = r.steps_to_target()
+        parts = [f'<b>final loss</b> {r.final_loss:.3g}']
+        if r.test_accuracy is not None: parts.append(f'<b>test accuracy</b> {r.final_accuracy:.1%}')
+        else: parts.append(f'<b>test loss</b> {float(r.test_loss[-1]):.3g}')
+        parts.append(f'<b>steps to loss {r.target:g}</b> {"not reached" if steps is None else f"{steps:,}"}')
+        parts.append(f'<b>steps</b> {r.n_steps:,}')
+        if len(runs) > 1:
+            parts.append(f'<b>over 3 seeds</b> final loss {min(x.final_loss for x in runs):.3g} to {max(x.final_loss for x in runs):.3g}')
+        return ' &nbsp; '.join(parts)
+
+    def _show(self):
+        runs = self.results
+        png = self.plot.show(runs, self.pinned, self._status(runs))
+        self.view.show(png)
+        self.readouts.value = self._readouts(runs)
+
+    def pin(self) -> Pinned:
+        "Keep the current runs as a ghost in every panel and a row of the table."
+        r = self.result
+        used = {p.color for p in self.pinned}
+        color = next(c for c in range(1, 100) if c not in used)
+        label = f'{r.schedule.family} {fmt_rate(float(r.lr.max()))}' + ('' if r.optimizer == 'sgd' else f' ({r.optimizer})')
+        p = Pinned(self.results, label, color)
+        self.pinned.append(p)
+        self._show(); self._table()
+        return p
+
+    def clear_pins(self):
+        self.pinned = []
+        self._show(); self._table()
+
+    def _table(self):
+        if not self.pinned: self.table.value = ''; return
+        rows = []
+        for p in self.pinned:
+            r = p.runs[0]
+            steps = r.steps_to_target()
+            acc = '' if r.test_accuracy is None else f'{r.final_accuracy:.1%}'
+            end = f'diverged at step {r.diverged}' if r.diverged is not None else ('-' if steps is None else f'{steps:,}')
+            loss = '-' if r.diverged is not None else f'{r.final_loss:.3g}'
+            rows.append(f'<tr><td style="color:{mpl.colors.to_hex(f"C{p.color}")}">&#9632; {html.escape(p.label)}</td>'
+                        f'<td><code>{html.escape(repr(r.schedule))}</code></td><td>{r.optimizer}</td><td>{loss}</td>'
+                        f'<td>{acc or f"{float(r.test_loss[-1]):.3g}"}</td><td>{end}</td></tr>')
+        test = 'test accuracy' if self.pinned[0].runs[0].test_accuracy is not None else 'test loss'
+        self.table.value = ('<table style="border-spacing:12px 2px"><tr><th>pinned</th><th>schedule</th><th>optimizer</th>'
+                            f'<th>final loss</th><th>{test}</th><th>steps to loss {self.task.target:g}</th></tr>'
+                            + ''.join(rows) + '</table>')
+
+    def _on_pixel_ratio(self, change):
+        self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
+        self._show()
+
+    def _repr_mimebundle_(self, **kwargs):
+        # a static page (docs, a notebook viewer): the schedule and the training view as one PNG
+        data = super()._repr_mimebundle_(**kwargs)
+        if isinstance(data, dict): data = {**data, 'image/png': base64.b64encode(self.png()).decode()}
+        return data
+
+    def png(self) -> bytes:
+        "The explorer's figure above the training view, as one PNG."
+        import io
+        from PIL import Image
+        self.explorer._plot.render() if self.explorer._plot is not None else None
+        top = Image.open(io.BytesIO(self.explorer._plot.png()))
+        bottom = Image.open(io.BytesIO(self.plot.render()))
+        out = Image.new('RGBA', (max(top.width, bottom.width), top.height + bottom.height), 'white')
+        out.paste(top, (0, 0)); out.paste(bottom, (0, top.height))
+        buf = io.BytesIO(); out.save(buf, 'png'); return buf.getvalue()
+
+def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> Lab:
+    """A `Lab`: the explorer's sliders for `factory_or_schedule` (a `Schedule`, or a family name or factory,
+    started at the task's good rate) driving training runs of `task` ('spiral', 'landscape' or a registered
+    task). Options: `optimizer` ('sgd' or 'adam'), `seeds` (1 or 3), `momentum` (when the schedule has none)."""
+    return Lab(factory_or_schedule, task, **kwargs)
