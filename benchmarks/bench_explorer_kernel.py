@@ -115,7 +115,7 @@ def ahead_times(n=12, pixel_ratio=1.):
     per_frame, per_state = [], []
     for i in range(n):
         w.value = CASE['lr_max'] * 10 ** (.05 * (i % 6))
-        ex._moved = w
+        ex.controls.moved = w
         t0, frames = time.perf_counter(), 0
         for key, curves, texts in ex._frames_ahead():           # each: a schedule built, sampled, keyed, its texts
             t1 = time.perf_counter()

@@ -6,9 +6,9 @@ Docs: https://lr-tutor.github.io/lr_tutor/explore.html.md"""
 
 # %% ../nbs/02_explore.ipynb #45da2801
 from __future__ import annotations
-import asyncio, atexit, base64, html, inspect, math, struct, threading, time, warnings, zlib
+import asyncio, atexit, base64, html, importlib.resources, inspect, math, pathlib, struct, threading, time, warnings, zlib
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 import numpy as np
 import anywidget
 import ipywidgets as W
@@ -18,11 +18,13 @@ from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
-from .schedules import FAMILIES, Param, Schedule, warmup, _WARMUP
+from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 
 # %% auto #0
-__all__ = ['BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'MomsSliders', 'param_widget', 'Curve', 'sample',
-           'png_bytes', 'FrameView', 'LivePlot', 'Explorer', 'explore', 'Compare', 'compare', 'time_updates']
+__all__ = ['ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'MomsSliders', 'param_widget',
+           'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits',
+           'FrameView', 'ImageOutput', 'IpymplOutput', 'LivePlot', 'ScheduleControls', 'readouts_html', 'code_html',
+           'Explorer', 'explore', 'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -36,8 +38,8 @@ def _sig(v, digits=3):
     "`v` rounded to `digits` significant digits."
     return float(f'{v:.{digits}g}')
 
-_STYLE = {'description_width': '120px'}
-_WIDTH = '380px'
+_STYLE = {'description_width': '110px'}
+_WIDTH = '290px'          # a slider with its label; its readout (a text box) sits beside it
 
 def _grid(v, lo, hi, step):
     "(min, max) of a slider grid of `step` through `v`, inside [lo, hi] (widened to hold `v`)."
@@ -49,6 +51,12 @@ _FROM_BROWSER = []     # sliders whose browser update is being handled right now
 class _Slider:
     "Mixin for ipywidgets sliders: keep values exact, as described above."
     def _pos(self, v): return v                        # where `v` sits on the slider's scale
+    def _value_at(self, x): return x                   # the value at position `x`
+
+    @property
+    def span(self) -> tuple:
+        "The lowest and highest value the slider reaches."
+        return self._value_at(self.min), self._value_at(self.max)
 
     def set_state(self, sync_data):
         # what the browser sends: an echo of our value snapped to its grid (ignored) or the user's choice (tidied)
@@ -73,15 +81,19 @@ class LogSlider(_Slider, W.FloatLogSlider):
     def _pos(self, v):
         if not v > 0: raise ValueError(f'{self.description} is on a log slider: it must be > 0, got {v!r}')
         return math.log10(v)
+    def _value_at(self, x): return 10.**x
     def _tidy(self, v): return _sig(v)
+    def fmt(self, v) -> str: return fmt_rate(v)
 
 class Slider(_Slider, W.FloatSlider):
     "A linear slider; values from the browser are whole steps, without float noise (no `0.30000000000000004`)."
     def _tidy(self, v): return float(f'{self.min + round((v - self.min) / self.step) * self.step:.12g}')
+    def fmt(self, v) -> str: return f'{v:.{_decimals(self.step)}f}'
 
 class IntSlider(_Slider, W.IntSlider):
     "An integer slider that widens instead of clamping."
     def _tidy(self, v): return int(round(v))
+    def fmt(self, v) -> str: return str(int(v))
 
 # %% ../nbs/02_explore.ipynb #19a8b2ef
 class ZeroOrLogSlider(W.HBox):
@@ -90,10 +102,10 @@ class ZeroOrLogSlider(W.HBox):
 
     def __init__(self, value, lo, hi, description='', tooltip='', step=.05):
         lo_e, hi_e = _grid(math.log10(value if value > 0 else lo), math.log10(lo), math.log10(hi), step)
-        self.slider = LogSlider(value=value if value > 0 else lo, min=lo_e, max=hi_e, step=step, readout_format='.3g',
-                                description=description, tooltip=tooltip, style=_STYLE, layout=W.Layout(width='335px'))
+        self.slider = LogSlider(value=value if value > 0 else lo, min=lo_e, max=hi_e, step=step, readout=False,
+                                description=description, tooltip=tooltip, style=_STYLE, layout=W.Layout(width=_WIDTH))
         self.zero = W.ToggleButton(value=value == 0, description='0', tooltip=f'{description} = 0 exactly',
-                                   layout=W.Layout(width='40px'))
+                                   layout=W.Layout(width='34px'))
         super().__init__([self.slider, self.zero])
         self._syncing = False
         self.value = value
@@ -126,7 +138,7 @@ class MomsSliders(W.VBox):
     def __init__(self, value, lo, hi, description='', tooltip=''):
         step = _nice((hi - lo) / 100)
         self.parts = [Slider(value=v, min=_grid(v, lo, hi, step)[0], max=_grid(v, lo, hi, step)[1], step=step,
-                             readout_format=f'.{_decimals(step)}f', description=f'{description}[{i}]', tooltip=tooltip,
+                             readout=False, description=f'{description}[{i}]', tooltip=tooltip,
                              style=_STYLE, layout=W.Layout(width=_WIDTH)) for i, v in enumerate(value)]
         super().__init__(self.parts)
         self._syncing = False
@@ -156,25 +168,107 @@ def _default_ui(p:Param, value):
 
 def param_widget(name:str, p:Param, value) -> W.Widget:
     "A widget for parameter `name`, described by `p`, showing `value`; its `.value` is the parameter's value."
-    common = dict(description=name, tooltip=p.doc, style=_STYLE)
-    if p.kind == 'choice': return W.Dropdown(options=list(p.choices), value=value, layout=W.Layout(width=_WIDTH), **common)
+    common = dict(description=name, tooltip=p.doc, style=_STYLE, layout=W.Layout(width=_WIDTH))
+    if p.kind == 'choice': return W.Dropdown(options=list(p.choices), value=value, **common)
     lo, hi = p.ui or _default_ui(p, value)
     if p.kind == 'moms': return MomsSliders(value, lo, hi, description=name, tooltip=p.doc)
     if p.log:
         if p.lo == 0 and not p.lo_open: return ZeroOrLogSlider(value, lo, hi, description=name, tooltip=p.doc)
         lo_e, hi_e = _grid(math.log10(value), math.log10(lo), math.log10(hi), .05)
-        return LogSlider(value=value, min=lo_e, max=hi_e, step=.05, readout_format='.3g', layout=W.Layout(width=_WIDTH),
-                         **common)
+        return LogSlider(value=value, min=lo_e, max=hi_e, step=.05, readout=False, **common)
     whole = lambda x: float(x).is_integer()
     if p.integer or (p.kind == 'epochs' and whole(lo) and whole(hi) and whole(value)):
         return IntSlider(value=int(value), min=int(math.floor(min(lo, value))), max=int(math.ceil(max(hi, value))),
-                         layout=W.Layout(width=_WIDTH), **common)
+                         readout=False, **common)
     step = .5 if p.kind == 'epochs' else _nice((hi - lo) / 100)
     lo, hi = _grid(value, lo, hi, step)
-    return Slider(value=value, min=lo, max=hi, step=step, readout_format=f'.{_decimals(step)}f',
-                  layout=W.Layout(width=_WIDTH), **common)
+    return Slider(value=value, min=lo, max=hi, step=step, readout=False, **common)
+
+def _leaves(w) -> list:
+    "The widgets the page holds `w`'s value in: `w` itself, or the parts of a composite slider."
+    if isinstance(w, MomsSliders): return list(w.parts)
+    if isinstance(w, ZeroOrLogSlider): return [w.slider, w.zero]
+    return [w]
+
+# %% ../nbs/02_explore.ipynb #f29d3a36
+class TypedReadout(W.Text):
+    """A slider's readout, written as lr_tutor writes numbers (`fmt_rate` on log sliders), that also takes a
+    typed value: `apply(x, text)` applies it or returns why not, and `on_message` shows that (or '')."""
+    def __init__(self, slider:_Slider, apply:Callable, on_message:Callable):
+        super().__init__(value=slider.fmt(slider.value), continuous_update=False, layout=W.Layout(width='64px'))
+        self.add_class('lr-tutor-readout')
+        self.slider, self._apply, self._on_message, self._syncing = slider, apply, on_message, False
+        slider.observe(self._show, 'value')
+        traitlets.dlink((slider, 'disabled'), (self, 'disabled'))
+        self.observe(self._typed, 'value')
+
+    def _show(self, change=None):
+        self._syncing = True                  # our own text: not a value typed
+        try: self.value = self.slider.fmt(self.slider.value)
+        finally: self._syncing = False
+
+    def _typed(self, change):
+        if self._syncing: return
+        text = change.new.strip()
+        try: x = float(text)
+        except ValueError: message = f'{self.slider.description}: {text!r} is not a number, so it was not applied'
+        else: message = self._apply(x, text)
+        self._on_message(message or '')
+        self._show()                          # what the slider holds now: the value typed, or the one kept
+
+class ParamRow(W.VBox):
+    """Parameter `name`'s widget with a typed readout beside each of its sliders and, under them, a line for
+    messages about it. `apply(slider, x, text)`: set `slider` to the typed `x`, or say why not."""
+    def __init__(self, name:str, widget:W.Widget, apply:Callable):
+        self.name, self.widget = name, widget
+        self.message = W.HTML()
+        self.message.add_class('lr-tutor-message')
+        self.readouts = []
+        super().__init__([self._with_readouts(widget, apply), self.message])
+        widget.observe(lambda change: self.say(''), 'value')       # a value applied: any old message is stale
+
+    def _with_readouts(self, w, apply):
+        if isinstance(w, _Slider):
+            r = TypedReadout(w, lambda x, text: apply(w, x, text), self.say)
+            self.readouts.append(r)
+            return W.HBox([w, r])
+        if isinstance(w, W.Box): w.children = [self._with_readouts(c, apply) for c in w.children]
+        return w
+
+    def say(self, message:str):
+        "Show `message` under the parameter ('' clears it)."
+        self.message.value = (f'<div style="color:#b00020;font-size:12px;margin-left:8px">&#9888; '
+                              f'{html.escape(message)}</div>' if message else '')
+
+# Parameters that do nothing for some values of the others: (family, parameter) -> rule on the family's values
+# saying when it acts. Their sliders are greyed out otherwise. (A `Param` field could carry this one day.)
+ACTIVE_WHEN = {('cyclical', 'gamma'): lambda v: v['mode'] == 'exp_range'}
 
 # %% ../nbs/02_explore.ipynb #a1dc46fb
+def final_lr(s:Schedule, steps_per_epoch:int=None) -> float:
+    """The last rate training uses: with `steps_per_epoch`, the last batch's (taken at its start); otherwise the
+    limit from the left at `n_epochs` (a step down exactly at the end is never used)."""
+    n = s.n_epochs
+    if steps_per_epoch:
+        n_steps = int(round(n * steps_per_epoch))
+        return float(s((n_steps - 1) / steps_per_epoch))
+    at_end, before = float(s(n)), float(s(n * (1 - 1e-12)))
+    return at_end if math.isclose(before, at_end, rel_tol=1e-9, abs_tol=1e-300) else before
+
+def peak_lr(s:Schedule, n:int=2001) -> float:
+    """The highest rate `s` reaches: the top of its `lr_range` where it gets there (exactly), else the highest
+    of `n` samples, refined by zooming in between its neighbours (each zoom 100x, to 1e-10 of the first step)."""
+    t = np.linspace(0, s.n_epochs, n)
+    lr = s(t)
+    best, top = float(lr.max()), float(s.lr_range[1])
+    for _ in range(4):
+        if best == top: break
+        i = int(lr.argmax())
+        t = np.linspace(t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)], 201)
+        lr = s(t)
+        best = max(best, float(lr.max()))
+    return top if math.isclose(best, top, rel_tol=1e-6) else best
+
 class Curve(NamedTuple):
     "A schedule sampled for drawing: times `t` (epochs), `lr` (and `mom`) there, and its readouts."
     label: str
@@ -201,23 +295,25 @@ def _min_max_columns(values, n_cols):
 
 def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=True, label:str=None) -> Curve:
     """`s` sampled for a plot `n_px` pixels wide: 2 points per pixel column or, with `steps_per_epoch`, the
-    per-batch rates reduced to each column's lowest and highest (`decimate=False`: every step / 10,001 points)."""
+    per-batch rates reduced to each column's lowest and highest (`decimate=False`: every step / 10,001 points).
+    Its `peak` is `peak_lr(s)` and its `final` is `final_lr(s, steps_per_epoch)`."""
     n = s.n_epochs
     n_steps = None
     if steps_per_epoch:
         n_steps = int(round(n * steps_per_epoch))
         t = np.arange(n_steps) / steps_per_epoch
         lr = s(t)
-        peak, area = float(lr.max()), float(lr.sum()) / steps_per_epoch
+        area = float(lr.sum()) / steps_per_epoch
         if decimate:
             keep = _min_max_columns(lr, max(1, int(n_px)))
             t, lr = t[keep], lr[keep]
     else:
         t = np.linspace(0, n, 2 * int(n_px) + 1 if decimate else 10_001)
         lr = s(t)
-        peak, area = float(lr.max()), float(np.sum((lr[1:] + lr[:-1]) * np.diff(t)) / 2)
+        area = float(np.sum((lr[1:] + lr[:-1]) * np.diff(t)) / 2)
     mom = s.momentum(t) if s.has_momentum else None
-    return Curve(s.family if label is None else label, t, lr, mom, peak, float(s(n)), n, area, n_steps)
+    return Curve(s.family if label is None else label, t, lr, mom, peak_lr(s), final_lr(s, steps_per_epoch), n, area,
+                 n_steps)
 
 # %% ../nbs/02_explore.ipynb #7f171b86
 def png_bytes(rgba:np.ndarray, level:int=1) -> bytes:
@@ -237,29 +333,54 @@ def _ceil_nice(x, ladder=(1, 2, 5)):
     e = math.floor(math.log10(x))
     return min(m * 10.**k for k in (e - 1, e, e + 1) for m in ladder if m * 10.**k >= x * (1 - 1e-12))
 
-def _sticky_top(cur, peak, grow=2., shrink=.2):
-    "Keep the axis top `cur` while `peak` fits under it and fills at least `shrink` of it; else jump, with room to grow."
+_MARGIN = 1.05          # a first view: the curve's peak just under the top of the axes
+
+def _top(cur, peak, grow=1.5, shrink=.2):
+    """The top of the rate axis: fitted to `peak` on a first view (`cur` None); later kept while `peak` fits under
+    it and fills at least `shrink` of it, raised to a round number with room to grow, or fitted again when small."""
     if not (peak > 0 and math.isfinite(peak)): return cur or 1.
-    if cur and shrink * cur <= peak <= cur: return cur
-    return _ceil_nice(peak * (grow if cur is not None and peak > cur else 1.05))
+    if cur is None or peak < shrink * cur: return peak * _MARGIN
+    return cur if peak <= cur else _ceil_nice(peak * grow)
 
-def _sticky_x(cur, xmax):
-    "The epoch axis: kept while the longest curve fills 60% to 100% of it, else the next round number."
-    if cur and .6 * cur <= xmax <= cur: return cur
-    return _ceil_nice(xmax, (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
+def _x_end(cur, xmax):
+    "The end of the epoch axis: `xmax` on a first view; kept while the longest curve fills 60% to 100% of it."
+    if cur is None or xmax < .6 * cur: return xmax
+    return cur if xmax <= cur else _ceil_nice(xmax, (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
 
-def _sticky_decades(cur, lo, hi, span=8):
-    "Log-axis limits in whole decades (at most `span`), kept while the data stays inside and fills a third."
-    top = 10.**math.ceil(math.log10(hi))
-    bot = max(10.**math.floor(math.log10(lo)), top / 10**span)
-    if cur and cur[0] <= max(lo, bot) and hi <= cur[1] and math.log10(cur[1] / cur[0]) <= 3 * math.log10(top / bot):
+def _decades(cur, lo, hi, span=8):
+    "Log-axis limits: whole decades below (at most `span`), kept while the data stays inside and fills a third."
+    bot = max(10.**math.floor(math.log10(lo)), hi / 10**span)
+    if cur and cur[0] <= max(lo, bot) and hi <= cur[1] and math.log10(cur[1] / cur[0]) <= 3 * math.log10(hi * 1.25 / bot):
         return cur
-    return (bot, top)
+    return (bot, hi * 1.25 if cur is None or hi < cur[1] else 10.**math.ceil(math.log10(hi * 1.25)))
 
 def _sticky_range(cur, lo, hi, step=.05):
     "Linear limits on a `step` grid, kept while the data stays inside and spans over half of them."
     if cur and cur[0] <= lo and hi <= cur[1] and (hi - lo) >= .5 * (cur[1] - cur[0]) - step: return cur
     return (round(math.floor(lo / step - .2) * step, 6), round(math.ceil(hi / step + .2) * step, 6))
+
+class Limits(NamedTuple):
+    "A figure's axis limits: epochs `x`, learning rate `lr` (on a log scale if `log`), momentum `mom` (or None)."
+    x: tuple
+    lr: tuple
+    mom: tuple | None
+    log: bool = False
+
+def axis_limits(curves, prev:Limits=None, log:bool=False) -> Limits:
+    """The limits to show `curves` with after `prev` (None: a first view, fitted to them): the axes stay put for
+    small changes (so a frame is only the curves), and move when the curves leave them or shrink far inside."""
+    same_scale = prev is not None and prev.log == log
+    xmax, peak = max(c.n_epochs for c in curves), max(c.peak for c in curves)
+    x = (0, _x_end(prev.x[1] if prev else None, xmax))
+    if log:
+        positive = [c.lr[c.lr > 0] for c in curves]
+        lo = min((p.min() for p in positive if p.size), default=peak)
+        lr = _decades(prev.lr if same_scale else None, lo, peak)
+    else: lr = (0., _top(prev.lr[1] if same_scale else None, peak))
+    moms = [c.mom for c in curves if c.mom is not None]
+    mom = (_sticky_range(prev.mom if prev else None, min(m.min() for m in moms), max(m.max() for m in moms))
+           if moms else None)
+    return Limits(x, lr, mom, log)
 
 # %% ../nbs/02_explore.ipynb #89f5e397
 BACKENDS = ('auto', 'ipympl', 'image')
@@ -290,93 +411,13 @@ def _ipympl_canvas():
         _CANVAS = FastCanvas
     return _CANVAS
 
-_FRAME_VIEW_JS = r"""
-// The figure as PNG frames drawn on a canvas. Besides the current frame, the kernel sends frames drawn
-// ahead for the values the sliders reach in one more step; when the sliders take one of those values,
-// its frame is drawn at once, without waiting for the kernel to hear of the change.
-const near = (a, b, tol) => typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= tol : a === b;
-const png = view => new Blob([view], { type: 'image/png' });
-const DECODED = 4;         // frames ahead kept decoded per state (about 1 MB each); the rest decode when used
-
-async function render({ model, el }) {
-  const canvas = document.createElement('canvas');
-  canvas.style.cssText = 'display: block; width: 100%; height: 100%';   // the figure's size, any resolution
-  el.appendChild(canvas);
-  const ctx = canvas.getContext('2d');
-  const models = new Map();      // widget id -> model, for the controls the keys name
-  let ahead = [], latest = -1, seq = 0, hits = 0, current = null, used = null;
-  // a key: [[widget id, trait, value, tolerance], ...], the controls' values a frame was drawn for
-  const shows = key => key.every(([id, name, v, tol]) => models.has(id) && near(models.get(id).get(name), v, tol));
-  const same = (a, b) => a.length === b.length && a.every(([id, , v], i) => id === b[i][0] && near(v, b[i][2], b[i][3]));
-  const draw = bitmap => {
-    if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
-      canvas.width = bitmap.width; canvas.height = bitmap.height;
-    }
-    ctx.drawImage(bitmap, 0, 0);
-  };
-  const count = () => { canvas.dataset.ahead = String(ahead.length); canvas.dataset.hits = String(hits); };
-  const onValue = async () => {
-    const hit = ahead.find(e => shows(e.key));
-    if (!hit || hit === current) return;
-    current = hit; used = { key: hit.key, at: performance.now() };
-    hits++; count();
-    const bitmap = hit.bitmap || await createImageBitmap(hit.blob);
-    if (current !== hit) return;
-    draw(bitmap);
-    // the readouts and code for that state too, in this page only: the kernel's own values follow, the same
-    for (const [id, value] of hit.texts || []) (await modelOf(id))?.set('value', value);
-  };
-  // other widgets' models, by id (null where a front end cannot hand them over, or the widget is closed:
-  // then frames ahead are never used, and the kernel's frames still are)
-  const fetched = new Map();
-  const modelOf = id => {
-    if (!fetched.has(id)) fetched.set(id, model.widget_manager ? model.widget_manager.get_model(id).catch(() => null)
-                                                               : Promise.resolve(null));
-    return fetched.get(id);
-  };
-  const watch = key => Promise.all(key.map(async ([id, name]) => {
-    const m = await modelOf(id);
-    if (m && !models.has(id)) { models.set(id, m); m.on(`change:${name}`, onValue); }
-  }));
-  const showFrame = async () => {
-    const mine = ++seq, key = model.get('key'), generation = model.get('generation');
-    const bitmap = await createImageBitmap(png(model.get('frame')));
-    if (mine !== seq) return;                      // a newer frame arrived while this one decoded
-    latest = Math.max(latest, generation);
-    ahead = ahead.filter(e => e.generation >= latest); count();
-    // after a frame drawn ahead was shown, the kernel's frames until its own for that state are older
-    // than what is shown: skip them (for a second at most: the page may never have sent that state)
-    if (used && performance.now() - used.at < 1000 && !same(key, used.key) && !shows(key)) return;
-    used = current = null;
-    draw(bitmap);
-    watch(key);
-  };
-  model.on('change:frame', showFrame);
-  model.on('msg:custom', async (msg, buffers) => {
-    if (msg.kind !== 'ahead' || msg.generation < latest) return;
-    const entry = { key: msg.key, generation: msg.generation, texts: msg.texts, blob: png(buffers[0]), bitmap: null };
-    if (ahead.filter(e => e.generation === msg.generation).length < DECODED) entry.bitmap = await createImageBitmap(entry.blob);
-    if (msg.generation < latest) return;
-    ahead.push(entry); count();
-    watch(msg.key);
-  });
-  // frames as sharp as the screen: the kernel draws them at its pixel density
-  const ratio = window.devicePixelRatio || 1;
-  if (model.get('pixel_ratio') !== ratio) model.set('pixel_ratio', ratio);
-  if (!model.get('shown')) model.set('shown', true);        // frames ahead are worth drawing now
-  model.save_changes();
-  if (model.get('frame').byteLength) await showFrame();
-  return () => { for (const m of models.values()) m.off(null, onValue); ahead = []; };
-}
-export default { render };
-"""
-
 class FrameView(anywidget.AnyWidget):
     """The figure in the browser: PNG frames drawn on a canvas. `frame` is the current one and `key` the
     controls' values it shows (`[[widget id, trait, value, tolerance], ...]`); `send_ahead` sends a frame for
     values the controls may take next, which the page draws the moment they take them. `pixel_ratio` is the
-    page's device pixels per CSS pixel and `shown` whether a page shows the view; the page sets both."""
-    _esm = _FRAME_VIEW_JS
+    page's device pixels per CSS pixel and `shown` whether a page shows the view; the page sets both.
+    Its page side is `lr_tutor/js/frame_view.js`."""
+    _esm = pathlib.Path(str(importlib.resources.files('lr_tutor') / 'js' / 'frame_view.js'))
     frame = traitlets.Bytes(b'').tag(sync=True)
     key = traitlets.List().tag(sync=True)
     generation = traitlets.Int(0).tag(sync=True)
@@ -392,6 +433,46 @@ class FrameView(anywidget.AnyWidget):
         value) are what other widgets (readouts, code) will show then, set in the page along with the frame."""
         self.send({'kind': 'ahead', 'key': [list(k) for k in key], 'generation': generation,
                    'texts': list((texts or {}).items())}, [png])
+
+class ImageOutput:
+    """A figure shown by a `FrameView`: each frame sent whole, plus frames drawn ahead, which the page shows the
+    moment the controls reach their key. `on_pixel_ratio(ratio)` and `on_shown()` hear what the page reports."""
+    name, draws_ahead = 'image', True
+
+    def __init__(self, figure:Figure, on_pixel_ratio:Callable, on_shown:Callable):
+        self.canvas = FigureCanvasAgg(figure)
+        w, h = self.canvas.get_width_height()
+        self.widget = FrameView(layout=W.Layout(width=f'{w}px', height=f'{h}px'))
+        self.widget.observe(lambda change: on_pixel_ratio(change.new), 'pixel_ratio')
+        self.widget.observe(lambda change: on_shown(), 'shown')
+
+    @property
+    def shown(self) -> bool: return self.widget.shown
+
+    def push(self, png:Callable, key, generation:int): self.widget.show(png(), key, generation)
+
+    def send_ahead(self, png:bytes, key, generation:int, texts:dict=None):
+        self.widget.send_ahead(png, key, generation, texts)
+
+class IpymplOutput:
+    "A figure shown by ipympl's canvas widget (with pan and zoom): ipympl sends the frames; nothing is drawn ahead."
+    name, draws_ahead, shown = 'ipympl', False, False
+
+    def __init__(self, figure:Figure, on_pixel_ratio:Callable=None, on_shown:Callable=None):
+        from ipympl.backend_nbagg import FigureManager
+        self.canvas = _ipympl_canvas()(figure)
+        FigureManager(self.canvas, 0)
+        self.canvas.header_visible = self.canvas.footer_visible = self.canvas.resizable = False
+        self.widget = self.canvas
+
+    def push(self, png:Callable, key, generation:int):
+        if getattr(self.canvas, 'syncing_data_url', False):
+            # no browser view yet, or none at all (nbconvert): keep the picture ipympl embeds current;
+            # a view asks for a full frame when it starts
+            self.canvas._data_url = 'data:image/png;base64,' + base64.b64encode(png()).decode()
+        else: self.canvas.blit()                        # ipympl sends the frame to its views
+
+_OUTPUTS = {'image': ImageOutput, 'ipympl': IpymplOutput}
 
 # %% ../nbs/02_explore.ipynb #2732ad8a
 _LOOP_LOCK, _EXITING = threading.Lock(), []
@@ -410,28 +491,22 @@ def _later(f, lock=_LOOP_LOCK, exiting=_EXITING):
     return run
 
 class LivePlot:
-    """The learning rate over epochs on top, momentum below, redrawn in place: only the curves are drawn
-    while the axes stay put (blitting), and one frame is made per burst of changes (coalescing)."""
-    def __init__(self, backend='auto', figsize=(6.4, 4.2), dpi=100, blit:bool=True, coalesce:bool=True,
-                 prefetch:bool=True, png_level:int=1):
-        self.backend, self.blit, self.coalesce, self.png_level = _resolve_backend(backend), blit, coalesce, png_level
-        self.prefetch = prefetch
+    """The learning rate over epochs on top, momentum below, redrawn in place: only the curves are drawn while
+    the axes stay put (blitting), and one frame is made per burst of changes (coalescing). Its owner's hooks:
+    `key()`, the controls' values the current frame shows; `ahead()`, (key, curves, texts) for each state one
+    step of a control away, whose frames the page keeps ready; `resample()`, show the curves again, sampled for
+    `n_px` (the pixel density changed). `trace`: a list to log (time, event) in (the benchmarks give one)."""
+    def __init__(self, backend='auto', figsize=(5.8, 3.8), dpi=100, blit:bool=True, coalesce:bool=True,
+                 prefetch:bool=True, png_level:int=1, *, key:Callable=None, ahead:Callable=None,
+                 resample:Callable=None, trace:list=None):
+        self.blit, self.coalesce, self.prefetch, self.png_level = blit, coalesce, prefetch, png_level
+        self.key, self.ahead, self.resample, self.trace = key, ahead, resample, trace
         self.figure = fig = Figure(figsize=figsize, dpi=dpi)
-        if self.backend == 'ipympl':
-            from ipympl.backend_nbagg import FigureManager
-            self.canvas = _ipympl_canvas()(fig)
-            FigureManager(self.canvas, 0)
-            self.canvas.header_visible = self.canvas.footer_visible = self.canvas.resizable = False
-            self.view = self.canvas
-        else:
-            self.canvas = FigureCanvasAgg(fig)
-            w, h = self.canvas.get_width_height()
-            self.view = FrameView(layout=W.Layout(width=f'{w}px', height=f'{h}px'))
-            self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
-            self.view.observe(self._draw_ahead_soon, 'shown')
-        self.view.add_class('lr-tutor-figure')
         self.dpi = dpi
-        gs = fig.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.14, right=.97, top=.93, bottom=.12)
+        self.output = _OUTPUTS[_resolve_backend(backend)](fig, self._on_pixel_ratio, self._draw_ahead_soon)
+        self.canvas, self.view = self.output.canvas, self.output.widget
+        self.view.add_class('lr-tutor-figure')
+        gs = fig.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.15, right=.97, top=.93, bottom=.13)
         self.ax, self.mom_ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
         self._pos_both = self.ax.get_position(), self.mom_ax.get_position()
         self._pos_alone = Bbox.union(self._pos_both)
@@ -439,29 +514,25 @@ class LivePlot:
         self.ax.yaxis.set_major_locator(MaxNLocator(5)); self.mom_ax.yaxis.set_major_locator(MaxNLocator(3))
         for a in (self.ax, self.mom_ax): a.xaxis.set_major_locator(MaxNLocator(7, integer=True)); a.grid(alpha=.3)
         self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
-        self.lr_lines, self.mom_lines, self._legend, self._labels = [], [], None, ()
-        self._show_mom = self._xmax = self._lr_lim = self._mom_lim = None
-        self._log, self._scheduled = False, None     # _scheduled: the loop a frame is pending on
+        self.curves, self.limits, self.legend = None, None, False     # what is shown: all the state there is
+        self.lr_lines, self.mom_lines, self._legend, self._labels, self._show_mom = [], [], None, (), None
+        self._log, self._scheduled, self._prefetching = False, None, None   # _scheduled: the loop a frame waits on
         self._backgrounds = OrderedDict()       # axes state -> saved picture of them, for blitting
         self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
         self.n_pushed = 0                       # frames sent: the generation frames ahead are drawn from
-        self._peak = self._data_xmax = self._prefetching = self._curves = None
-        self._legend_on = False
-        # set by the owner (an explorer): `key()`, the controls' values the current frame shows; `ahead()`,
-        # (key, curves) for the states one step of a control away, whose frames the page keeps ready
-        self.key = self.ahead = None
-        self.resample = None                    # set by the owner: show the curves again, sampled for `n_px`
-        self.trace = None                       # give it a list to log (time, event): the benchmarks do
         self.canvas.mpl_connect('draw_event', self._on_draw)
 
-    def _on_pixel_ratio(self, change):
+    @property
+    def backend(self) -> str: return self.output.name
+
+    def _on_pixel_ratio(self, ratio):
         # a high-density screen (2 device pixels per CSS pixel): draw at twice the dpi, same size on screen;
         # beyond 2 the frames would cost more than the eye gains
-        dpi = self.dpi * min(max(float(change.new), 1.), 2.)
+        dpi = self.dpi * min(max(float(ratio), 1.), 2.)
         if dpi != self.figure.dpi:
             self.figure.set_dpi(dpi)
             if self.resample is not None: self.resample()       # the owner samples its curves for the new width
-            elif self._curves is not None: self.set_curves(self._curves, self._legend_on); self.request()
+            elif self.curves is not None: self.set_curves(self.curves, self.legend); self.request()
 
     @property
     def n_px(self) -> int:
@@ -481,42 +552,38 @@ class LivePlot:
         if (ax.get_xlim() if which == 'x' else ax.get_ylim()) != tuple(map(float, lim)):
             (ax.set_xlim if which == 'x' else ax.set_ylim)(*lim)
 
+    def _set_limits(self, lim:Limits):
+        self._lim(self.ax, 'x', lim.x); self._lim(self.mom_ax, 'x', lim.x); self._lim(self.ax, 'y', lim.lr)
+        if lim.mom is not None: self._lim(self.mom_ax, 'y', lim.mom)
+
     def set_log(self, log:bool):
-        "Log-scale the learning-rate axis (or not)."
+        "Log-scale the learning-rate axis (or not); the next `set_curves` fits the new scale."
         if log == self._log: return
-        self._log, self._lr_lim = log, None
+        self._log = log
         self.ax.set_yscale('log' if log else 'linear')
         if not log: self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
 
     def set_curves(self, curves, legend:bool=False):
-        "Show `curves` (`Curve`s): the lines' data now, and axes limits only where the data left them."
-        self._curves, self._legend_on = curves, legend
+        "Show `curves` (`Curve`s): the lines' data now, and axes limits from `axis_limits`."
+        self.curves, self.legend = curves, legend
+        self.limits = axis_limits(curves, self.limits, self._log)
+        self._show(curves, self.limits, legend)
+
+    def _show(self, curves, limits:Limits, legend:bool):
+        "Put `curves` on the axes within `limits` (the state kept is left alone)."
         self._lines(len(curves))
         for c, lr_line, mom_line in zip(curves, self.lr_lines, self.mom_lines):
             lr_line.set_data(c.t, c.lr)
             if c.mom is not None: mom_line.set_data(c.t, c.mom)
             mom_line.set_visible(c.mom is not None)
-        show_mom = any(c.mom is not None for c in curves)
+        show_mom = limits.mom is not None
         if show_mom != self._show_mom:
             self._show_mom = show_mom
             self.mom_ax.set_visible(show_mom)
             self.ax.set_position(self._pos_both[0] if show_mom else self._pos_alone)
             self.ax.tick_params(labelbottom=not show_mom)
             self.ax.set_xlabel('' if show_mom else 'epoch')
-        self._data_xmax = max(c.n_epochs for c in curves)
-        self._xmax = _sticky_x(self._xmax, self._data_xmax)
-        self._lim(self.ax, 'x', (0, self._xmax)); self._lim(self.mom_ax, 'x', (0, self._xmax))
-        self._peak = peak = max(c.peak for c in curves)
-        if self._log:
-            positive = [c.lr[c.lr > 0] for c in curves]
-            lo = min((p.min() for p in positive if p.size), default=peak)
-            self._lr_lim = _sticky_decades(self._lr_lim, lo, peak)
-        else: self._lr_lim = (0., _sticky_top(self._lr_lim[1] if self._lr_lim else None, peak))
-        self._lim(self.ax, 'y', self._lr_lim)
-        if show_mom:
-            moms = [c.mom for c in curves if c.mom is not None]
-            self._mom_lim = _sticky_range(self._mom_lim, min(m.min() for m in moms), max(m.max() for m in moms))
-            self._lim(self.mom_ax, 'y', self._mom_lim)
+        self._set_limits(limits)
         labels = tuple(c.label for c in curves) if legend else ()
         if labels != self._labels:
             self._labels = labels
@@ -574,7 +641,7 @@ class LivePlot:
         if self._draw(): self.n_full += 1
         else: self.n_blit += 1
         self.n_pushed += 1
-        self._push()
+        self.output.push(self.png, self.key() if self.key else (), self.n_pushed)
         if self.trace is not None: self.trace.append((time.time(), 'pushed'))
         self._draw_ahead_soon()
 
@@ -587,14 +654,11 @@ class LivePlot:
 
     def frame_for(self, curves) -> bytes:
         "The frame that showing `curves` next would make, as PNG bytes; the plot is left as it was."
-        saved = self._curves, self._xmax, self._lr_lim, self._mom_lim
+        self._show(curves, axis_limits(curves, self.limits, self._log), self.legend)
         try:
-            self.set_curves(curves, self._legend_on)
             if self._draw(): self.n_prefetched += 1
             return self.png()
-        finally:
-            self._xmax, self._lr_lim, self._mom_lim = saved[1:]
-            self.set_curves(saved[0], self._legend_on)     # the same limits again: they stick
+        finally: self._show(self.curves, self.limits, self.legend)
 
     def _send_ahead(self, todo, generation):
         "Send the next frame of `todo` ahead, then come back for the one after: a change can cut in between."
@@ -603,7 +667,7 @@ class LivePlot:
         item = next(todo, None)
         if item is None: return
         key, curves, *texts = item
-        self.view.send_ahead(self.frame_for(curves), key, generation, *texts)
+        self.output.send_ahead(self.frame_for(curves), key, generation, *texts)
         try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(todo, generation)))
         except RuntimeError: pass
 
@@ -613,28 +677,23 @@ class LivePlot:
         that one slider step (10^±0.05, a log slider's arrow key) would move to and keep their pictures, so
         that step is a blit too."""
         self._prefetching = None
-        if self._scheduled or self._peak is None: return
-        if self.ahead is not None and self.backend == 'image':    # frames ahead: only for a page that shows them
-            return self._send_ahead(iter(self.ahead()), self.n_pushed) if self.view.shown else None
-        x0, y0 = self.ax.get_xlim(), self.ax.get_ylim()
-        ahead = [(x0, (0., _sticky_top(self._lr_lim[1], self._peak * f))) for f in (10**.05, 10**-.05)
-                 if not self._log] + [((0, _sticky_x(self._xmax, self._data_xmax * f)), y0) for f in (1.1, 1 / 1.1)]
+        if self._scheduled or self.curves is None: return
+        if self.ahead is not None and self.output.draws_ahead:    # frames ahead: only for a page that shows them
+            return self._send_ahead(iter(self.ahead()), self.n_pushed) if self.output.shown else None
+        moved = ([[c._replace(peak=c.peak * f) for c in self.curves] for f in (10**.05, 10**-.05)]
+                 + [[c._replace(n_epochs=c.n_epochs * f) for c in self.curves] for f in (1.1, 1 / 1.1)])
         try:
-            for x, y in ahead:
-                self._lim(self.ax, 'x', x); self._lim(self.mom_ax, 'x', x); self._lim(self.ax, 'y', y)
+            for curves in moved:
+                self._set_limits(axis_limits(curves, self.limits, self._log))
                 if self._state() not in self._backgrounds:
                     FigureCanvasAgg.draw(self.canvas)       # `_on_draw` keeps the picture
                     self.n_prefetched += 1
-        finally:
-            self._lim(self.ax, 'x', x0); self._lim(self.mom_ax, 'x', x0); self._lim(self.ax, 'y', y0)
+        finally: self._set_limits(self.limits)
 
-    def _push(self):
-        if self.backend == 'image': self.view.show(self.png(), self.key() if self.key else (), self.n_pushed)
-        elif getattr(self.canvas, 'syncing_data_url', False):
-            # no browser view yet, or none at all (nbconvert): keep the picture ipympl embeds current;
-            # a view asks for a full frame when it starts
-            self.canvas._data_url = 'data:image/png;base64,' + base64.b64encode(self.png()).decode()
-        else: self.canvas.blit()                        # ipympl sends the frame to its views
+    def snapshot(self) -> bytes:
+        "The current state drawn now, as a compact PNG (for a copy of the page without widgets)."
+        self._draw()
+        return png_bytes(np.asarray(self.canvas.buffer_rgba()), 9)
 
     def png(self) -> bytes:
         "The figure as last drawn, as PNG bytes."
@@ -663,18 +722,10 @@ def _start(what, families):
         return what, None, None
     return _family_name(what, families), None, None
 
-def _fmt(v): return f'{v:.3g}'
-
 def _close(w):
     "Close widget `w` and, for a box, everything in it."
     for child in getattr(w, 'children', ()): _close(child)
     w.close()
-
-def _leaves(w) -> list:
-    "The widgets the page holds `w`'s value in: `w` itself, or the parts of a composite slider."
-    if isinstance(w, MomsSliders): return list(w.parts)
-    if isinstance(w, ZeroOrLogSlider): return [w.slider, w.zero]
-    return [w]
 
 def _tolerance(w, v) -> float:
     "How far a value the page sends may lie from `v` and still become `v` in the kernel (see `_Slider`)."
@@ -687,55 +738,44 @@ def _steps(w:_Slider) -> list:
     lo, hi, v = w.min, w.max, w._pos(w.value)
     on_grid = lo + round((v - lo) / w.step) * w.step            # the page may snap to its grid first
     pos = [x + d * w.step for d in (1, -1) for x in (v, on_grid)]
-    vals = [w._tidy(10.**x if isinstance(w, LogSlider) else x) for x in pos if lo - 1e-9 <= x <= hi + 1e-9]
+    vals = [w._tidy(w._value_at(x)) for x in pos if lo - 1e-9 <= x <= hi + 1e-9]
     return [x for x in dict.fromkeys(vals) if x != w.value]
 
-# %% ../nbs/02_explore.ipynb #e14c492e
-class Explorer(W.VBox):
-    """Sliders for every parameter of a schedule family, the curves they make (learning rate on top,
-    momentum below), readouts and the schedule as code. `sliders`: parameter name -> widget;
-    `schedule`: the current schedule; `figure`: the matplotlib figure."""
+# %% ../nbs/02_explore.ipynb #e03a5b0d
+def _set_disabled(w, disabled:bool):
+    for leaf in {id(x): x for x in [w, *_leaves(w)] if x.has_trait('disabled')}.values(): leaf.disabled = disabled
+
+class ScheduleControls(W.VBox):
+    """The controls of a schedule: a family dropdown, the owner's `extra` toggles, a warm-up toggle, a row per
+    parameter (slider, typed readout, message) and an error line under them. `schedule`: what they describe
+    (the last valid one); `on_change(schedule)` is called with each new one. `sliders`: parameter name ->
+    widget (the family's, then the warm-up's); `key()` and `steps()`: what frames drawn ahead are keyed by."""
     schedule = traitlets.Instance(Schedule, allow_none=True)
 
-    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, steps_per_epoch:int=None,
-                 log:bool=False, backend='auto', blit:bool=True, coalesce:bool=True, prefetch:bool=True,
-                 decimate:bool=True, plot:bool=True, figsize=(6.4, 4.2)):
+    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, extra=(), on_change:Callable=None):
         self.families = dict(families or FAMILIES)
         name, values, warm = _start(factory_or_schedule, self.families)
-        self.steps_per_epoch, self.decimate = steps_per_epoch, decimate
         self._values = {name: values} if values else {}      # each family's last values
-        self.family = W.Dropdown(options=list(self.families), value=name, description='family', style=_STYLE,
-                                 layout=W.Layout(width='330px'))
-        self.log_y = W.Checkbox(value=log, description='log y', indent=False, layout=W.Layout(width='70px'))
+        self._on_change = on_change
+        self.family = W.Dropdown(options=list(self.families), value=name, description='family',
+                                 style={'description_width': '45px'}, layout=W.Layout(width='215px'))
         self.warmup = W.Checkbox(value=warm is not None, description='warm-up', indent=False,
-                                 layout=W.Layout(width='90px'))
+                                 layout=W.Layout(width='80px'))
+        self.toggles = [self.family, *extra, self.warmup]
         warm = warm or _defaults(warmup)
         self.warmup_sliders = {k: param_widget(k, p, warm[k]) for k, p in _WARMUP.items()}
-        self.readouts, self.error = W.HTML(), W.HTML()
-        self.readouts.add_class('lr-tutor-readouts')
-        self.code = W.Textarea(rows=2, layout=W.Layout(width='98%'))
-        self.code.add_class('lr-tutor-code')
+        self._warmup_rows = [ParamRow(k, w, self._apply_typed) for k, w in self.warmup_sliders.items()]
+        self.error, self.error_message = W.HTML(), ''
+        self.error.add_class('lr-tutor-error')
         self.param_box = W.VBox()
-        toggles = [self.family, self.log_y, self.warmup] if plot else [self.family, self.warmup]
-        self.controls = W.VBox([W.HBox(toggles), self.param_box])
-        self._plot = LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch) if plot else None
-        if plot: self._plot.key, self._plot.ahead, self._plot.resample = self._key, self._frames_ahead, self._resample
-        self._moved = None                    # the slider moved last: its next steps are drawn ahead first
-        views = [self.controls] + ([self._plot.view] if plot else [])
-        super().__init__([W.HBox(views, layout=W.Layout(flex_flow='row wrap', align_items='flex-start')),
-                          self.readouts, self.error, self.code])
-        self.add_class('lr-tutor-explorer')
+        self.moved = None                     # the slider moved last: its next steps are drawn ahead first
+        super().__init__([W.HBox(self.toggles), self.param_box, self.error], layout=W.Layout(width='380px'))
+        self.add_class('lr-tutor-controls')
         self._make_sliders()
-        if plot: self._plot.set_log(log)
-        self._update()
-        if plot: self._plot.render()          # the first frame now: the widget never shows up empty
+        self._update(notify=False)
         self.family.observe(self._on_family, 'value')
-        self.log_y.observe(self._on_log, 'value')
-        self.warmup.observe(self._on_change, 'value')
-        for w in self.warmup_sliders.values(): w.observe(self._on_change, 'value'); w.observe(self._on_move, 'value')
-
-    @property
-    def figure(self) -> Figure: return self._plot.figure if self._plot else None
+        self.warmup.observe(self._changed, 'value')
+        for w in self.warmup_sliders.values(): self._watch(w)
 
     @property
     def factory(self): return self.families[self.family.value]
@@ -745,83 +785,42 @@ class Explorer(W.VBox):
         "Parameter name -> widget: the family's parameters, then the warm-up's."
         return {**self.params, **self.warmup_sliders}
 
+    def _watch(self, w):
+        w.observe(self._changed, 'value')
+        for leaf in _leaves(w):
+            if isinstance(leaf, _Slider): leaf.observe(self._on_move, 'value')
+
     def _make_sliders(self):
         values = {**_defaults(self.factory), **(self._values.get(self.family.value) or {})}
         self.params = {k: param_widget(k, p, values[k]) for k, p in self.factory.params.items()}
-        for w in self.params.values():
-            w.observe(self._on_change, 'value')
-            for leaf in _leaves(w):
-                if isinstance(leaf, _Slider): leaf.observe(self._on_move, 'value')
-        for w in self.warmup_sliders.values(): w.disabled = not self.warmup.value
-        self.param_box.children = list(self.params.values()) + list(self.warmup_sliders.values())
+        for w in self.params.values(): self._watch(w)
+        rows = [ParamRow(k, w, self._apply_typed) for k, w in self.params.items()] + self._warmup_rows
+        self._readouts = {id(r.slider): r for row in rows for r in row.readouts}
+        self.param_box.children = rows
+        self._set_active()
+
+    def _set_active(self):
+        "Grey out what has no effect now: the warm-up's sliders without warm-up, and the rules of `ACTIVE_WHEN`."
+        values = {k: w.value for k, w in self.params.items()}
+        for k, w in self.params.items():
+            rule = ACTIVE_WHEN.get((self.family.value, k))
+            _set_disabled(w, rule is not None and not rule(values))
+        for w in self.warmup_sliders.values(): _set_disabled(w, not self.warmup.value)
 
     def _on_family(self, change):
-        old = list(self.params.values())
-        for w in old: w.unobserve(self._on_change, 'value')
+        old = list(self.param_box.children)[:len(self.params)]
+        for w in self.params.values(): w.unobserve(self._changed, 'value')
         self._make_sliders()
-        for w in old: _close(w)                     # the browser drops their views
+        for row in old: _close(row)                 # the browser drops their views
         self._update()
 
-    def _on_log(self, change):
-        if self._plot is None: return
-        self._plot.set_log(change.new)
-        if self.schedule is not None: self._show(self.schedule)
-
-    def _on_change(self, change):
-        if self._plot is not None and self._plot.trace is not None: self._plot.trace.append((time.time(), 'change'))
-        if change.owner is self.warmup:
-            for w in self.warmup_sliders.values(): w.disabled = not change.new
+    def _changed(self, change):
+        self._set_active()
         self._update()
 
-    def _on_move(self, change): self._moved = change.owner
+    def _on_move(self, change): self.moved = change.owner
 
-    def _resample(self):
-        if self.schedule is not None: self._show(self.schedule)
-
-    def build(self, **changes) -> Schedule:
-        "The schedule the widgets describe now, or with `changes` (name -> value); a `ValueError` if none."
-        values = {**{k: w.value for k, w in self.sliders.items()}, **changes}
-        s = self.factory(**{k: values[k] for k in self.params})
-        if self.warmup.value: s = warmup(s, **{k: values[k] for k in self.warmup_sliders})
-        return s
-
-    def _controls(self) -> list:
-        "The widgets the page holds the parameters' values in (composite sliders as their parts)."
-        return [l for w in self.sliders.values() for l in _leaves(w)]
-
-    def _key(self, changed:dict=None) -> list:
-        """`[[widget id, trait, value, tolerance], ...]`: every control the picture depends on, as the page holds
-        it (a dropdown by its `index`), now or with `changed` (id(widget) -> value)."""
-        changed, out = changed or {}, []
-        for w in [self.family, self.log_y, self.warmup] + self._controls():
-            if isinstance(w, W.Dropdown): out.append([w.model_id, 'index', w.index, 0])
-            else:
-                v = changed.get(id(w), w.value)
-                out.append([w.model_id, 'value', v, _tolerance(w, v)])
-        return out
-
-    def _param(self, leaf, x):
-        "(parameter name, its value) when control `leaf` shows `x`."
-        for k, w in self.sliders.items():
-            if w is leaf or (isinstance(w, ZeroOrLogSlider) and leaf is w.slider): return k, x
-            if isinstance(w, MomsSliders) and any(p is leaf for p in w.parts):
-                return k, tuple(x if p is leaf else p.value for p in w.parts)
-
-    def _frames_ahead(self):
-        "(key, curves, texts) for each state one arrow-key step of one slider away; the slider moved last first."
-        sliders = [l for l in self._controls() if isinstance(l, _Slider) and not l.disabled]
-        sliders.sort(key=lambda l: l is not self._moved)
-        if self._moved is None: sliders = sliders[:1]       # untouched yet (a lesson shows many): the first only
-        for leaf in sliders:
-            for x in _steps(leaf):
-                name, value = self._param(leaf, x)
-                try: s = self.build(**{name: value})
-                except ValueError: continue                   # that step shows an error, not a frame
-                c = self.sample(s)
-                texts = dict(zip((self.readouts.model_id, self.code.model_id), self._texts(s, c)))
-                yield self._key({id(leaf): x}), [c], texts
-
-    def _update(self):
+    def _update(self, notify:bool=True):
         try: s = self.build()
         except ValueError as e:
             self.error_message = str(e)
@@ -831,7 +830,140 @@ class Explorer(W.VBox):
         self.error_message, self.error.value = '', ''
         self._values[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
         self.schedule = s
+        if notify and self._on_change is not None: self._on_change(s)
+
+    def build(self, **changes) -> Schedule:
+        "The schedule the widgets describe now, or with `changes` (name -> value); a `ValueError` if none."
+        values = {**{k: w.value for k, w in self.sliders.items()}, **changes}
+        s = self.factory(**{k: values[k] for k in self.params})
+        if self.warmup.value: s = warmup(s, **{k: values[k] for k in self.warmup_sliders})
+        return s
+
+    def _param(self, leaf, x):
+        "(parameter name, its value) when control `leaf` shows `x`."
+        for k, w in self.sliders.items():
+            if w is leaf or (isinstance(w, ZeroOrLogSlider) and leaf is w.slider): return k, x
+            if isinstance(w, MomsSliders) and any(p is leaf for p in w.parts):
+                return k, tuple(x if p is leaf else p.value for p in w.parts)
+
+    def _apply_typed(self, leaf, x, text):
+        "Set slider `leaf` to the value `x` typed (as `text`) into its readout, or say why it was not applied."
+        name, value = self._param(leaf, x)
+        p, w = {**self.factory.params, **_WARMUP}[name], self.sliders[name]
+        if isinstance(w, ZeroOrLogSlider) and x == 0: w.value = 0.; return None
+        try: p.check(name, value)
+        except ValueError: return f'{name} must be {p.valid_range}; {text} was not applied'
+        lo, hi = leaf.span
+        if not lo - 1e-9 * abs(lo) <= x <= hi + 1e-9 * abs(hi):
+            return f'{leaf.description}: the slider spans {leaf.fmt(lo)} to {leaf.fmt(hi)}; {text} was not applied'
+        if isinstance(leaf, IntSlider) and not float(x).is_integer():
+            return f'{leaf.description} takes whole numbers on this slider; {text} was not applied'
+        leaf.value = int(x) if isinstance(leaf, IntSlider) else x
+        return None
+
+    def _controls(self) -> list:
+        "The widgets the page holds the parameters' values in (composite sliders as their parts)."
+        return [l for w in self.sliders.values() for l in _leaves(w)]
+
+    def key(self, changed:dict=None) -> list:
+        """`[[widget id, trait, value, tolerance], ...]`: every control the schedule (and the picture) depends on,
+        as the page holds it (a dropdown by its `index`), now or with `changed` (id(widget) -> value)."""
+        changed, out = changed or {}, []
+        for w in self.toggles + self._controls():
+            if isinstance(w, W.Dropdown): out.append([w.model_id, 'index', w.index, 0])
+            else:
+                v = changed.get(id(w), w.value)
+                out.append([w.model_id, 'value', v, _tolerance(w, v)])
+        return out
+
+    def steps(self):
+        """(key, schedule, texts) for each valid state one arrow-key step of one slider away, the slider moved last
+        first (untouched yet, as in a lesson showing many: the first slider only); `texts` (widget id -> value):
+        that slider's readout then."""
+        sliders = [l for l in self._controls() if isinstance(l, _Slider) and not l.disabled]
+        sliders.sort(key=lambda l: l is not self.moved)
+        if self.moved is None: sliders = sliders[:1]
+        for leaf in sliders:
+            for x in _steps(leaf):
+                name, value = self._param(leaf, x)
+                try: s = self.build(**{name: value})
+                except ValueError: continue                   # that step shows an error, not a frame
+                yield self.key({id(leaf): x}), s, {self._readouts[id(leaf)].model_id: leaf.fmt(x)}
+
+# %% ../nbs/02_explore.ipynb #e14c492e
+def readouts_html(c:Curve) -> str:
+    "The readouts of curve `c`: its peak and final rate, length and area, rates written by `fmt_rate`."
+    steps = f' ({c.n_steps:,} steps)' if c.n_steps else ''
+    return (f'<b>peak lr</b> {fmt_rate(c.peak)} &nbsp; <b>final lr</b> {fmt_rate(c.final)} &nbsp; '
+            f'<b>epochs</b> {c.n_epochs:g}{steps} &nbsp; <b>area</b> {fmt_rate(c.area)} lr&middot;epochs')
+
+def code_html(s:Schedule) -> str:
+    "The code of schedule `s`, wrapped to the box's width: the box is as tall as its code."
+    return (f'<pre style="white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;margin:0;padding:4px 6px;font-size:12px;line-height:1.4;'
+            f'background:var(--jp-layout-color2,#f5f5f5)">{html.escape(s.code())}</pre>')
+
+class Explorer(W.HBox):
+    """Sliders for every parameter of a schedule family (`controls`, a `ScheduleControls`) beside the curves they
+    make (learning rate on top, momentum below), readouts and the schedule as code. `sliders`: parameter name ->
+    widget; `schedule`: the current schedule; `figure`: the matplotlib figure."""
+    schedule = traitlets.Instance(Schedule, allow_none=True)
+
+    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, steps_per_epoch:int=None,
+                 log:bool=False, backend='auto', blit:bool=True, coalesce:bool=True, prefetch:bool=True,
+                 decimate:bool=True, plot:bool=True, figsize=(5.8, 3.8)):
+        self.steps_per_epoch, self.decimate = steps_per_epoch, decimate
+        self.log_y = W.Checkbox(value=log, description='log y', indent=False, layout=W.Layout(width='62px'))
+        self.controls = ScheduleControls(factory_or_schedule, families=families, extra=[self.log_y] if plot else [],
+                                         on_change=self._on_schedule)
+        self.readouts, self.code = W.HTML(), W.HTML()
+        self.readouts.add_class('lr-tutor-readouts')
+        self.code.add_class('lr-tutor-code')
+        self._plot = (LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch,
+                               key=self.controls.key, ahead=self._frames_ahead, resample=self._resample)
+                      if plot else None)
+        panel = W.VBox(([self._plot.view] if plot else []) + [self.readouts, self.code],
+                       layout=W.Layout(width=f'{figsize[0] * 100:.0f}px'))
+        # controls beside the figure where the page is wide enough, above it where not
+        super().__init__([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
+        self.add_class('lr-tutor-explorer')
+        if plot: self._plot.set_log(log)
+        self.schedule = self.controls.schedule
+        self._show(self.schedule)
+        if plot: self._plot.render()          # the first frame now: the widget never shows up empty
+        self.log_y.observe(self._on_log, 'value')
+
+    # the controls' parts, as the explorer's
+    family = property(lambda self: self.controls.family)
+    warmup = property(lambda self: self.controls.warmup)
+    families = property(lambda self: self.controls.families)
+    factory = property(lambda self: self.controls.factory)
+    params = property(lambda self: self.controls.params)
+    sliders = property(lambda self: self.controls.sliders)
+    warmup_sliders = property(lambda self: self.controls.warmup_sliders)
+    error = property(lambda self: self.controls.error)
+    error_message = property(lambda self: self.controls.error_message)
+    def build(self, **changes) -> Schedule: return self.controls.build(**changes)
+
+    @property
+    def figure(self) -> Figure: return self._plot.figure if self._plot else None
+
+    def _on_schedule(self, s):
+        if self._plot is not None and self._plot.trace is not None: self._plot.trace.append((time.time(), 'change'))
+        self.schedule = s
         self._show(s)
+
+    def _on_log(self, change):
+        if self._plot is None: return
+        self._plot.set_log(change.new)
+        self._show(self.schedule)
+
+    def _resample(self): self._show(self.schedule)
+
+    def _frames_ahead(self):
+        "(key, curves, texts) for each state one arrow-key step of one slider away (see `ScheduleControls.steps`)."
+        for key, s, texts in self.controls.steps():
+            c = self.sample(s)
+            yield key, [c], {**texts, **dict(zip((self.readouts.model_id, self.code.model_id), self._texts(s, c)))}
 
     def sample(self, s:Schedule=None, n_px:int=None) -> Curve:
         "The current (or `s`) schedule sampled as this explorer draws it."
@@ -847,22 +979,21 @@ class Explorer(W.VBox):
 
     @staticmethod
     def _texts(s, c) -> tuple:
-        "The readouts (HTML) and the code box for schedule `s`, sampled as `c`."
-        steps = f' ({c.n_steps:,} steps)' if c.n_steps else ''
-        return (f'<b>peak lr</b> {_fmt(c.peak)} &nbsp; <b>final lr</b> {_fmt(c.final)} &nbsp; '
-                f'<b>epochs</b> {_fmt(c.n_epochs)}{steps} &nbsp; <b>area</b> {_fmt(c.area)} lr&middot;epochs', s.code())
+        "The readouts and the code box (HTML) for schedule `s`, sampled as `c`."
+        return readouts_html(c), code_html(s)
 
     def flush(self):
         "Send the pending frame now (in a kernel, frames are otherwise sent once the current events are handled)."
         if self._plot is not None: self._plot.flush()
 
     def _repr_mimebundle_(self, **kwargs):
-        # a static page (docs, a notebook viewer) has no widget manager: give it the figure as a PNG too
-        data = super()._repr_mimebundle_(**kwargs)
-        if self._plot is not None and isinstance(data, dict):
-            self._plot.render()
-            data = {**data, 'image/png': base64.b64encode(self._plot.png()).decode()}
-        return data
+        # a static page (docs, GitHub) has no widget manager: give it the current frame as a PNG too
+        return _with_png(super()._repr_mimebundle_(**kwargs), self._plot)
+
+def _with_png(data, plot):
+    "A widget's mime bundle with `plot`'s current frame beside the widget view, for pages without widgets."
+    if plot is None or not isinstance(data, dict): return data
+    return {**data, 'image/png': base64.b64encode(plot.snapshot()).decode()}
 
 def explore(factory_or_schedule='one_cycle', **kwargs) -> Explorer:
     """An `Explorer` for a schedule family: give a `Schedule` (starts at its values, warm-up included), a
@@ -875,7 +1006,7 @@ def explore(factory_or_schedule='one_cycle', **kwargs) -> Explorer:
 class Compare(W.VBox):
     "Several schedules in one figure with a legend and readouts; explorers among them redraw it as they change."
     def __init__(self, *items, labels=None, log:bool=False, steps_per_epoch:int=None, backend='auto',
-                 blit:bool=True, coalesce:bool=True, prefetch:bool=True, controls:bool=True, figsize=(6.4, 4.2)):
+                 blit:bool=True, coalesce:bool=True, prefetch:bool=True, controls:bool=True, figsize=(5.8, 3.8)):
         if not items: raise ValueError('compare needs at least one schedule, explorer, family name or factory')
         if labels is not None and len(labels) != len(items):
             raise ValueError(f'labels must name each of the {len(items)} items, got {len(labels)}')
@@ -883,18 +1014,20 @@ class Compare(W.VBox):
                       Explorer(it, plot=False, steps_per_epoch=steps_per_epoch) for it in items]
         self.explorers = [it for it in self.items if isinstance(it, Explorer)]
         self.labels, self.steps_per_epoch = labels, steps_per_epoch
-        self._plot = LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch)
+        self._plot = LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch,
+                              resample=self._update)
         self._plot.set_log(log)
-        self._plot.resample = self._update
         self.log_y = W.Checkbox(value=log, description='log y', indent=False)
         self.readouts = W.HTML()
         self.readouts.add_class('lr-tutor-readouts')
-        children = [self.log_y, self._plot.view, self.readouts]
+        figure = W.VBox([self.log_y, self._plot.view, self.readouts])
+        children = [figure]
         if controls and self.explorers:
             tabs = W.Tab([ex.controls for ex in self.explorers])
             for i, ex in enumerate(self.explorers): tabs.set_title(i, self._label(self.items.index(ex)))
             children.append(tabs)
-        super().__init__(children)
+        # the explorers' controls beside the figure where there is room
+        super().__init__([W.HBox(children, layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))])
         self.add_class('lr-tutor-compare')
         for ex in self.explorers: ex.observe(self._on_change, 'schedule')
         self.log_y.observe(self._on_log, 'value')
@@ -928,21 +1061,16 @@ class Compare(W.VBox):
         self.curves = curves
         self._plot.set_curves(curves, legend=True)
         self._plot.request()
-        rows = ''.join(f'<tr><td style="color:{mpl.colors.to_hex(f"C{i}")}">{html.escape(c.label)}</td><td>{_fmt(c.peak)}</td>'
-                       f'<td>{_fmt(c.final)}</td><td>{_fmt(c.n_epochs)}</td><td>{_fmt(c.area)}</td></tr>'
-                       for i, c in enumerate(curves))
+        rows = ''.join(f'<tr><td style="color:{mpl.colors.to_hex(f"C{i}")}">{html.escape(c.label)}</td>'
+                       f'<td>{fmt_rate(c.peak)}</td><td>{fmt_rate(c.final)}</td><td>{c.n_epochs:g}</td>'
+                       f'<td>{fmt_rate(c.area)}</td></tr>' for i, c in enumerate(curves))
         self.readouts.value = ('<table style="border-spacing:14px 2px"><tr><th>schedule</th><th>peak lr</th>'
                                '<th>final lr</th><th>epochs</th>'
                                f'<th>area (lr&middot;epochs)</th></tr>{rows}</table>')
 
     def flush(self): self._plot.flush()
 
-    def _repr_mimebundle_(self, **kwargs):
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict):
-            self._plot.render()
-            data = {**data, 'image/png': base64.b64encode(self._plot.png()).decode()}
-        return data
+    def _repr_mimebundle_(self, **kwargs): return _with_png(super()._repr_mimebundle_(**kwargs), self._plot)
 
 def compare(*items, **kwargs) -> Compare:
     "Overlay schedules, explorers, family names or factories in one figure (see `Compare` for options)."

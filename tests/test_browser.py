@@ -60,14 +60,19 @@ def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
         explorer = page.locator('.lr-tutor-explorer')
         figure = explorer.locator('.lr-tutor-figure')
         readouts = explorer.locator('.lr-tutor-readouts')
-        code = explorer.locator('.lr-tutor-code textarea')
+        code = explorer.locator('.lr-tutor-code')
         assert figure.locator('canvas').count() >= 1
         if backend == 'ipympl': assert 'jupyter-matplotlib' in figure.get_attribute('class')   # ipympl's widget
         figure.scroll_into_view_if_needed()
         before = _stable_shot(figure)
         (ARTIFACTS / f'browser_{backend}_before.png').write_bytes(before)
         assert 'peak lr 0.001 ' in readouts.inner_text().replace('\xa0', ' ')
-        assert 'lr_max=0.001,' in code.input_value()
+        assert 'lr_max=0.001,' in code.inner_text()
+        # the page is wide enough: the controls sit beside the figure, not above it
+        controls = explorer.locator('.lr-tutor-controls').bounding_box()
+        fig_box = figure.bounding_box()
+        assert controls['x'] + controls['width'] <= fig_box['x'] + 1 and controls['y'] < fig_box['y'] + fig_box['height'], (controls, fig_box)
+        assert explorer.locator('.lr-tutor-readout input').first.input_value() == '0.001'     # the slider's own box
 
         canvas = figure.locator('canvas').first
         if backend == 'image':                          # the frames one step of lr_max away have arrived
@@ -89,7 +94,7 @@ def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
 
         changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
         assert changed > 200, f'the figure did not change after the key press ({changed} pixels differ)'
-        page.wait_for_function("(el) => el.value.includes('lr_max=0.00112,')", arg=code.element_handle(), timeout=10_000)
+        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.00112,')", arg=code.element_handle(), timeout=10_000)
         if backend == 'image':                          # ... and the step showed one of them
             assert canvas.get_attribute('data-hits') == '1', canvas.get_attribute('data-hits')
         text = readouts.inner_text().replace('\xa0', ' ')
