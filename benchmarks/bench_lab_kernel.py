@@ -54,7 +54,7 @@ def main(argv=None):
         ahead = []
         for k, w in L.sliders.items():          # one step of each slider, as frames ahead would
             for f in (10 ** .05, 10 ** -.05):
-                try: ahead.append(L.explorer.build(**{k: w.value * f}) if isinstance(w.value, float) else None)
+                try: ahead.append(L.controls.build(**{k: w.value * f}) if isinstance(w.value, float) else None)
                 except (ValueError, TypeError): pass
         ahead = [a for a in ahead if a is not None and a.n_epochs == s.n_epochs][:10]
         row(f'train_many(): {len(ahead)} neighbouring schedules, per run', timed(lambda: train_many(task, ahead), n), per=len(ahead))

@@ -14,7 +14,7 @@ import ipywidgets as W
 import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from .explore import Explorer, FrameView, png_bytes
+from .explore import FrameView, LivePlot, ScheduleControls, code_html, png_bytes, readouts_html, sample, _later
 from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, sgdr
 
 # %% auto #0
@@ -660,51 +660,65 @@ def start_schedule(what, task, optimizer='sgd') -> Schedule:
     return factory(**values)
 
 class Lab(W.VBox):
-    """The explorer's controls and schedule panels above a task's training view: every change of the
-    schedule retrains `task` (same seeds, same data order) and redraws. `sliders`, `schedule` come from the
-    explorer; `result` is the current `Run` (seed 0); `pin()` keeps it as a ghost; `figure` is the training figure."""
+    """The explorer's controls and schedule panel above a task's training view: every change of the schedule
+    retrains `task` (same seeds, same data order) and redraws. Built from the explorer's parts: its
+    `ScheduleControls` (with the lab's toggles in their top row), a `LivePlot` of the schedule, and a
+    `FrameView` for the training panels, with the runs one slider step away trained (in one batched program)
+    and drawn ahead while the kernel is idle. `sliders`, `schedule`: the controls'; `result`: the current `Run`
+    (seed 0); `results`: one per seed; `pin()`, `pinned`; `figure`: the training figure."""
     def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
-                 momentum:float=.9, figsize=(9.6, 3.0), blit:bool=True, cache:int=64, **explorer_kw):
+                 momentum:float=.9, figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4), blit:bool=True,
+                 prefetch:bool=True, cache:int=256):
         self.task, optimizer = get_task(task), _check_optimizer(optimizer)
         if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
-        self.momentum = momentum
-        self.explorer = Explorer(start_schedule(factory_or_schedule, self.task, optimizer),
-                                 steps_per_epoch=self.task.steps_per_epoch, **explorer_kw)
+        self.momentum, self.prefetch = momentum, prefetch
         self.optimizer = W.Dropdown(options=list(OPTIMIZERS), value=optimizer, description='optimizer',
-                                    layout=W.Layout(width='200px'))
-        self.three_seeds = W.Checkbox(value=seeds == 3, description='3 seeds (band)', indent=False,
-                                      layout=W.Layout(width='130px'))
-        self.pin_button = W.Button(description='pin', tooltip='keep this run as a ghost, to compare', icon='thumb-tack',
-                                   layout=W.Layout(width='80px'))
-        self.clear_button = W.Button(description='clear pins', layout=W.Layout(width='100px'))
+                                    style={'description_width': '60px'}, layout=W.Layout(width='140px'))
+        self.three_seeds = W.Checkbox(value=seeds == 3, description='3 seeds', indent=False,
+                                      tooltip='train seeds 0, 1, 2 at once and show the band they span',
+                                      layout=W.Layout(width='75px'))
+        self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer),
+                                         on_change=self._on_schedule)
+        self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch, key=self.controls.key,
+                                      ahead=self._schedule_ahead, resample=self._show_schedule)
+        self.schedule_readouts, self.code = W.HTML(), W.HTML()
+        self.schedule_readouts.add_class('lr-tutor-readouts'); self.code.add_class('lr-tutor-code')
         self.plot = RunPlot(self.task, figsize=figsize, blit=blit)
         w, h = self.plot.canvas.get_width_height()
         self.view = FrameView(layout=W.Layout(width=f'{w}px', height=f'{h}px'))
         self.view.add_class('lr-tutor-lab-figure')
         self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
+        self.view.observe(self._ahead_soon, 'shown')
+        self.pin_button = W.Button(description='pin', tooltip='keep this run as a ghost, to compare', icon='thumb-tack',
+                                   layout=W.Layout(width='70px'))
+        self.clear_button = W.Button(description='clear pins', layout=W.Layout(width='90px'))
         self.readouts, self.table = W.HTML(), W.HTML()
-        self.readouts.add_class('lr-tutor-lab-readouts')
-        self.table.add_class('lr-tutor-lab-table')
-        bar = W.HBox([W.HTML(f'<b>task</b> {html.escape(self.task.name)}', layout=W.Layout(width='130px')),
-                      self.optimizer, self.three_seeds, self.pin_button, self.clear_button])
-        super().__init__([self.explorer, bar, self.view, self.readouts, self.table])
+        self.readouts.add_class('lr-tutor-lab-readouts'); self.table.add_class('lr-tutor-lab-table')
+        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code],
+                       layout=W.Layout(width=f'{schedule_figsize[0] * 100:.0f}px'))
+        top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
+        bar = W.HBox([W.HTML(f'<b>{html.escape(self.task.name)}</b>', layout=W.Layout(width='80px')), self.optimizer,
+                      self.three_seeds, self.pin_button, self.clear_button], layout=W.Layout(align_items='center'))
+        super().__init__([top, bar, self.view, self.readouts, self.table])
         self.add_class('lr-tutor-lab')
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
-        self._scheduled = None                   # the event loop a retrain is pending on
-        self.n_trained = 0                       # runs trained (not found among those kept)
-        self.kernel_ms = None                    # the last retrain's training time, for the readouts
+        self._scheduled = self._prefetching = None    # the loop a retrain waits on; the pending draw-ahead
+        self.n_pushed = 0                             # frames sent: the generation frames ahead are drawn from
+        self.n_trained = self.n_ahead = 0             # runs trained; frames sent ahead
+        self.kernel_ms = None                         # the last training's time, for the benchmarks
+        self._show_schedule()
+        self.schedule_plot.render()
         self._retrain()
-        self.explorer.observe(self._on_change, 'schedule')
-        self.optimizer.observe(self._on_change, 'value')
-        self.three_seeds.observe(self._on_change, 'value')
+        self.optimizer.observe(self._on_toggle, 'value')
+        self.three_seeds.observe(self._on_toggle, 'value')
         self.pin_button.on_click(lambda _: self.pin())
         self.clear_button.on_click(lambda _: self.clear_pins())
 
     # the Python contract
     @property
-    def sliders(self) -> dict: return self.explorer.sliders
+    def sliders(self) -> dict: return self.controls.sliders
     @property
-    def schedule(self) -> Schedule: return self.explorer.schedule
+    def schedule(self) -> Schedule: return self.controls.schedule
     @property
     def figure(self) -> Figure: return self.plot.figure
     @property
@@ -715,43 +729,106 @@ class Lab(W.VBox):
         self.flush()
         return self.results[0]
 
-    def runs_for(self, schedule:Schedule, optimizer:str=None, seeds=None) -> list:
-        "The runs (one per seed) for `schedule`: kept ones, or trained now (as one batched program)."
+    def runs_for(self, schedules, optimizer:str=None, seeds=None) -> list:
+        "For each schedule, its runs (one per seed): kept ones, or trained now, all missing ones in one batched program."
         optimizer, seeds = optimizer or self.optimizer.value, list(seeds or self.seeds)
-        keys = [(repr(schedule), optimizer, seed) for seed in seeds]
-        todo = [k for k in keys if k not in self._runs]
+        keys = [[(repr(s), optimizer, seed) for seed in seeds] for s in schedules]
+        todo = {k: s for s, ks in zip(schedules, keys) for k in ks if k not in self._runs}
         if todo:
             t0 = time.perf_counter()
-            runs = train_many(self.task, [schedule] * len(todo), [k[2] for k in todo], optimizer, self.momentum)
+            runs = train_many(self.task, list(todo.values()), [k[2] for k in todo], optimizer, self.momentum)
             self.kernel_ms = 1e3 * (time.perf_counter() - t0)
             self.n_trained += len(todo)
-            for k, r in zip(todo, runs): self._runs[k] = r
-        for k in keys: self._runs.move_to_end(k)
+            self._runs.update(zip(todo, runs))
+        for ks in keys:
+            for k in ks: self._runs.move_to_end(k)
         while len(self._runs) > self._cache_size: self._runs.popitem(last=False)
-        return [self._runs[k] for k in keys]
+        return [[self._runs[k] for k in ks] for ks in keys]
 
-    def _on_change(self, change=None):
+    # the schedule panel: the explorer's figure, pinned schedules beside the current one
+    def _curves(self, s):
+        n_px = self.schedule_plot.n_px
+        now = sample(s, n_px, self.task.steps_per_epoch, label='now')
+        return [now] + [sample(p.runs[0].schedule, n_px, self.task.steps_per_epoch, label=p.label) for p in self.pinned]
+
+    def _show_schedule(self):
+        s = self.schedule
+        self.schedule_plot.set_curves(self._curves(s), legend=bool(self.pinned))
+        self.schedule_plot.request()
+        self.schedule_readouts.value, self.code.value = self._schedule_texts(s)
+
+    def _schedule_texts(self, s):
+        return readouts_html(sample(s, 10, self.task.steps_per_epoch)), code_html(s)
+
+    def _schedule_ahead(self):
+        ids = (self.schedule_readouts.model_id, self.code.model_id)
+        for key, s, texts in self.controls.steps():
+            yield key, self._curves(s), {**texts, **dict(zip(ids, self._schedule_texts(s)))}
+
+    # hearing of changes
+    def _on_schedule(self, s):
+        self._show_schedule()
+        self._request()
+
+    def _on_toggle(self, change): self._request()
+
+    def key(self, changed:dict=None) -> list:
+        "What the training view's frames are keyed by: the controls' values (see `ScheduleControls.key`) and the lab's toggles."
+        return (self.controls.key(changed) + [[self.optimizer.model_id, 'index', self.optimizer.index, 0],
+                                              [self.three_seeds.model_id, 'value', self.three_seeds.value, 0]])
+
+    def _request(self):
         # in a kernel: retrain once the current burst of changes is handled (a slider drag sends many)
+        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
         try: loop = asyncio.get_running_loop()
         except RuntimeError: loop = None
         if loop is None: return self._retrain()
         if self._scheduled is not loop:
             self._scheduled = loop
-            loop.call_soon(self.flush)
+            loop.call_soon(_later(self.flush))
 
     def flush(self):
-        "Finish the pending retrain now (after a slider was set from Python, in a kernel)."
+        "Finish the pending retrain, and send the pending frames, now (after a slider was set from Python, in a kernel)."
+        self.schedule_plot.flush()
         if self._scheduled is not None: self._retrain()
 
     def _retrain(self):
         self._scheduled = None
-        self.results = self.runs_for(self.schedule)
-        self._show()
+        self.results = self.runs_for([self.schedule])[0]
+        self.n_pushed += 1
+        self.view.show(self.plot.show(self.results, self.pinned, self._status(self.results)), self.key(), self.n_pushed)
+        self.readouts.value = self._readouts(self.results)
+        self._ahead_soon()
+
+    # frames ahead: the runs one slider step away, trained together, drawn one by one while the kernel is idle
+    def _ahead_soon(self, *_):
+        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
+        if not self.prefetch: return
+        try: self._prefetching = asyncio.get_running_loop().call_later(.1, _later(self._draw_ahead))
+        except RuntimeError: pass
+
+    def _draw_ahead(self):
+        self._prefetching = None
+        if self._scheduled or not self.view.shown: return
+        toggles = self.key()[-2:]
+        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed, 2)
+
+    def _send_ahead(self, todo, generation, chunk):
+        "Train the next `chunk` states of `todo` at once, send their frames, and come back for more: a change can cut in."
+        self._prefetching = None
+        if self._scheduled or generation != self.n_pushed or not todo: return
+        now, rest = todo[:chunk], todo[chunk:]
+        for (key, s, texts), runs in zip(now, self.runs_for([s for _, s, _ in now])):
+            png = self.plot.show(runs, self.pinned, self._status(runs))
+            self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
+            self.n_ahead += 1
+        self.plot.show(self.results, self.pinned, self._status(self.results))     # the current state again
+        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(rest, generation, 4)))
+        except RuntimeError: pass
 
     def _status(self, runs) -> str:
         r = runs[0]
-        if r.diverged is not None: return f'diverged at step {r.diverged} (of {r.n_steps}): the rate is too large'
-        return ''
+        return '' if r.diverged is None else f'diverged at step {r.diverged} (of {r.n_steps}): the rate is too large'
 
     def _readouts(self, runs) -> str:
         r = runs[0]
@@ -765,29 +842,27 @@ class Lab(W.VBox):
         parts.append(f'<b>steps to loss {r.target:g}</b> {"not reached" if steps is None else f"{steps:,}"}')
         parts.append(f'<b>steps</b> {r.n_steps:,}')
         if len(runs) > 1:
-            parts.append(f'<b>over 3 seeds</b> final loss {min(x.final_loss for x in runs):.3g} to {max(x.final_loss for x in runs):.3g}')
+            parts.append(f'<b>3 seeds</b>: final loss {min(x.final_loss for x in runs):.3g} to {max(x.final_loss for x in runs):.3g}')
         return ' &nbsp; '.join(parts)
 
-    def _show(self):
-        runs = self.results
-        png = self.plot.show(runs, self.pinned, self._status(runs))
-        self.view.show(png)
-        self.readouts.value = self._readouts(runs)
-
+    # pins
     def pin(self) -> Pinned:
         "Keep the current runs as a ghost in every panel and a row of the table."
         r = self.result
-        used = {p.color for p in self.pinned}
-        color = next(c for c in range(1, 100) if c not in used)
         label = f'{r.schedule.family} {fmt_rate(float(r.lr.max()))}' + ('' if r.optimizer == 'sgd' else f' ({r.optimizer})')
-        p = Pinned(self.results, label, color)
+        p = Pinned(self.results, label, len(self.pinned) + 1)     # colour i+1: the schedule panel's line i+1
         self.pinned.append(p)
-        self._show(); self._table()
+        self._redraw_all()
         return p
 
     def clear_pins(self):
         self.pinned = []
-        self._show(); self._table()
+        self._redraw_all()
+
+    def _redraw_all(self):
+        self._show_schedule()
+        self._table()
+        self._retrain()
 
     def _table(self):
         if not self.pinned: self.table.value = ''; return
@@ -795,12 +870,12 @@ class Lab(W.VBox):
         for p in self.pinned:
             r = p.runs[0]
             steps = r.steps_to_target()
-            acc = '' if r.test_accuracy is None else f'{r.final_accuracy:.1%}'
             end = f'diverged at step {r.diverged}' if r.diverged is not None else ('-' if steps is None else f'{steps:,}')
             loss = '-' if r.diverged is not None else f'{r.final_loss:.3g}'
+            test = f'{r.final_accuracy:.1%}' if r.test_accuracy is not None else f'{float(r.test_loss[-1]):.3g}'
             rows.append(f'<tr><td style="color:{mpl.colors.to_hex(f"C{p.color}")}">&#9632; {html.escape(p.label)}</td>'
                         f'<td><code>{html.escape(repr(r.schedule))}</code></td><td>{r.optimizer}</td><td>{loss}</td>'
-                        f'<td>{acc or f"{float(r.test_loss[-1]):.3g}"}</td><td>{end}</td></tr>')
+                        f'<td>{test}</td><td>{end}</td></tr>')
         test = 'test accuracy' if self.pinned[0].runs[0].test_accuracy is not None else 'test loss'
         self.table.value = ('<table style="border-spacing:12px 2px"><tr><th>pinned</th><th>schedule</th><th>optimizer</th>'
                             f'<th>final loss</th><th>{test}</th><th>steps to loss {self.task.target:g}</th></tr>'
@@ -808,7 +883,7 @@ class Lab(W.VBox):
 
     def _on_pixel_ratio(self, change):
         self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
-        self._show()
+        self._retrain()
 
     def _repr_mimebundle_(self, **kwargs):
         # a static page (docs, a notebook viewer): the schedule and the training view as one PNG
@@ -817,15 +892,15 @@ class Lab(W.VBox):
         return data
 
     def png(self) -> bytes:
-        "The explorer's figure above the training view, as one PNG."
+        "The schedule panel beside the training view's panels, as one PNG (what a page without widgets shows)."
         import io
         from PIL import Image
-        self.explorer._plot.render() if self.explorer._plot is not None else None
-        top = Image.open(io.BytesIO(self.explorer._plot.png()))
+        top = Image.open(io.BytesIO(self.schedule_plot.snapshot()))
         bottom = Image.open(io.BytesIO(self.plot.render()))
-        out = Image.new('RGBA', (max(top.width, bottom.width), top.height + bottom.height), 'white')
+        out = Image.new('RGB', (max(top.width, bottom.width), top.height + bottom.height), 'white')
         out.paste(top, (0, 0)); out.paste(bottom, (0, top.height))
-        buf = io.BytesIO(); out.save(buf, 'png'); return buf.getvalue()
+        buf = io.BytesIO(); out.save(buf, 'png', optimize=True)
+        return buf.getvalue()
 
 def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> Lab:
     """A `Lab`: the explorer's sliders for `factory_or_schedule` (a `Schedule`, or a family name or factory,

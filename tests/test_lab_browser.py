@@ -1,6 +1,6 @@
 """The lab, used as a person would: JupyterLab in headless Chromium runs a notebook that shows a lab on the
-spiral; a key press on the lr_max slider must retrain: the training view's pixels change, its readouts
-(final loss, test accuracy) follow, and so does the explorer's code box.
+spiral; a key press on the lr_max slider must retrain: the training view's pixels change (from the frame
+trained and drawn ahead for that step), its readouts (final loss, test accuracy) follow, and so does the code.
 
 Screenshots go to test-artifacts/ at the repository root."""
 import io, json, re, shutil, time
@@ -43,11 +43,13 @@ def test_key_press_retrains_and_redraws(lab):
             wait_for_figure(page, '.lr-tutor-lab-figure')
             root = page.locator('.lr-tutor-lab')
             figure, readouts = root.locator('.lr-tutor-lab-figure'), root.locator('.lr-tutor-lab-readouts')
-            code = root.locator('.lr-tutor-code textarea')
+            code = root.locator('.lr-tutor-code')
             figure.scroll_into_view_if_needed()
             before, text_before = _stable_shot(figure), readouts.inner_text()
             (ARTIFACTS / 'browser_lab_before.png').write_bytes(before)
-            assert 'lr_max=0.5,' in code.input_value()
+            assert 'lr_max=0.5,' in code.inner_text()
+            canvas = figure.locator('canvas').first     # the runs one step of lr_max away have been trained and sent
+            page.wait_for_function("(c) => +(c.dataset.ahead || 0) >= 2", arg=canvas.element_handle(), timeout=30_000)
             assert re.search(r'final loss [\d.]+', text_before.replace('\xa0', ' ')), text_before
             handle = slider_handle(page, 'lr_max', root='.lr-tutor-lab')
             handle.focus()
@@ -61,7 +63,8 @@ def test_key_press_retrains_and_redraws(lab):
             page.screenshot(path=str(ARTIFACTS / 'browser_lab_page.png'))
             changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
             assert changed > 500, f'the training view did not change after the key press ({changed} pixels differ)'
-            page.wait_for_function("(el) => el.value.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=10_000)
+            page.wait_for_function("(el) => el.innerText.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=10_000)
+            assert canvas.get_attribute('data-hits') == '1', canvas.get_attribute('data-hits')    # shown from a frame ahead
             page.wait_for_function("([el, old]) => el.innerText !== old", arg=[readouts.element_handle(), text_before],
                                    timeout=10_000)
             # the readouts are those of the run for the new rate, computed here the same way
