@@ -15,12 +15,12 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .explore import FrameView, LivePlot, ScheduleControls, code_html, png_bytes, readouts_html, sample, _later
-from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, sgdr
+from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, cosine, sgdr
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'TASKS', 'GHOST_ALPHA', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape',
            'train_many', 'train', 'runs_table', 'torch_train', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot',
-           'start_schedule', 'Lab', 'lab']
+           'start_schedule', 'Lab', 'lab', 'lab_figure']
 
 # %% ../nbs/11_lab.ipynb #49b34dab
 OPTIMIZERS = ('sgd', 'adam')
@@ -424,7 +424,7 @@ def runs_table(runs, target:float=None):
                      'steps to target': ('-' if steps is None else steps) if r.diverged is None else f'diverged at step {r.diverged}'})
     return pd.DataFrame(rows)
 
-# %% ../nbs/11_lab.ipynb #c1c5eef8
+# %% ../nbs/11_lab.ipynb #caf90bba
 def torch_train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', momentum:float=.9) -> np.ndarray:
     """The training losses of `train(task, schedule, seed, optimizer, momentum)` for an `MLP` task, computed
     the plain way: PyTorch modules, autograd and `torch.optim`, one step at a time. (Adam's bias correction
@@ -458,7 +458,7 @@ def torch_train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', moment
         losses[k] = loss.item()
     return losses
 
-# %% ../nbs/11_lab.ipynb #702df704
+# %% ../nbs/11_lab.ipynb #1a0f9a6b
 GHOST_ALPHA = .35
 
 def _nice_epochs(x):
@@ -639,7 +639,7 @@ class RunPlot:
 
     def png(self) -> bytes: return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level)
 
-# %% ../nbs/11_lab.ipynb #1a0f9a6b
+# %% ../nbs/11_lab.ipynb #10eca491
 def _sig(v): return float(f'{v:.3g}')
 
 def start_schedule(what, task, optimizer='sgd') -> Schedule:
@@ -704,6 +704,7 @@ class Lab(W.VBox):
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
         self._scheduled = self._prefetching = None    # the loop a retrain waits on; the pending draw-ahead
         self.n_pushed = 0                             # frames sent: the generation frames ahead are drawn from
+        self._drawn = {}                              # frames drawn ahead since the last push, by `_frame_id`
         self.n_trained = self.n_ahead = 0             # runs trained; frames sent ahead
         self.kernel_ms = None                         # the last training's time, for the benchmarks
         self._show_schedule()
@@ -795,10 +796,17 @@ class Lab(W.VBox):
     def _retrain(self):
         self._scheduled = None
         self.results = self.runs_for([self.schedule])[0]
+        # a state whose frame was drawn ahead: the page shows it already, and the kernel sends the same bytes
+        png = self._drawn.get(self._frame_id(self.results)) or self.plot.show(self.results, self.pinned, self._status(self.results))
+        self._drawn.clear()
         self.n_pushed += 1
-        self.view.show(self.plot.show(self.results, self.pinned, self._status(self.results)), self.key(), self.n_pushed)
+        self.view.show(png, self.key(), self.n_pushed)
         self.readouts.value = self._readouts(self.results)
         self._ahead_soon()
+
+    def _frame_id(self, runs):
+        "What a training frame shows: the runs, the pins and the resolution."
+        return (tuple(id(r) for r in runs), tuple(id(p) for p in self.pinned), self.plot.figure.dpi)
 
     # frames ahead: the runs one slider step away, trained together, drawn one by one while the kernel is idle
     def _ahead_soon(self, *_):
@@ -819,10 +827,10 @@ class Lab(W.VBox):
         if self._scheduled or generation != self.n_pushed or not todo: return
         now, rest = todo[:chunk], todo[chunk:]
         for (key, s, texts), runs in zip(now, self.runs_for([s for _, s, _ in now])):
-            png = self.plot.show(runs, self.pinned, self._status(runs))
+            png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs))
             self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
             self.n_ahead += 1
-        self.plot.show(self.results, self.pinned, self._status(self.results))     # the current state again
+        self.plot.show(self.results, self.pinned, self._status(self.results))     # the current state again, for png()
         try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(rest, generation, 4)))
         except RuntimeError: pass
 
@@ -907,3 +915,27 @@ def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> Lab:
     started at the task's good rate) driving training runs of `task` ('spiral', 'landscape' or a registered
     task). Options: `optimizer` ('sgd' or 'adam'), `seeds` (1 or 3), `momentum` (when the schedule has none)."""
     return Lab(factory_or_schedule, task, **kwargs)
+
+# %% ../nbs/11_lab.ipynb #dbf6cc52
+def lab_figure(path=None) -> bytes:
+    """A static picture of the lab: the spiral under one-cycle with a constant rate pinned, and the landscape
+    under SGDR with a small constant rate pinned, each the schedule panel beside the training panels.
+    Written to `path` if given; the PNG bytes either way."""
+    import io
+    from PIL import Image
+    rows = []
+    for what, task, pin in [('one_cycle', 'spiral', constant(lr=.1, n_epochs=20)),
+                            (sgdr(lr_max=.05, lr_min=0., cycle_len=2, cycle_mult=2, n_cycles=3), 'landscape', constant(lr=.01, n_epochs=14))]:
+        pinned = Lab(pin, task, prefetch=False)
+        L = Lab(what, task, prefetch=False)
+        L.pinned.append(Pinned(pinned.results, f'constant {fmt_rate(pin.lr)}', 1))
+        L._redraw_all()
+        panels = [Image.open(io.BytesIO(b)) for b in (L.schedule_plot.snapshot(), L.plot.render())]
+        row = Image.new('RGB', (sum(p.width for p in panels), max(p.height for p in panels)), 'white')
+        row.paste(panels[0], (0, 0)); row.paste(panels[1], (panels[0].width, (row.height - panels[1].height) // 2))
+        rows.append(row)
+    out = Image.new('RGB', (max(r.width for r in rows), sum(r.height for r in rows)), 'white')
+    for i, r in enumerate(rows): out.paste(r, (0, sum(x.height for x in rows[:i])))
+    buf = io.BytesIO(); out.save(buf, 'png', optimize=True)
+    if path is not None: open(path, 'wb').write(buf.getvalue())
+    return buf.getvalue()
