@@ -67,9 +67,10 @@ ARM = '''(kind) => {
   const onKey = e => { tKey = e.timeStamp; };
   window.addEventListener('keydown', onKey, true);
   window.__lat = new Promise(resolve => {
+    let first = null;
     const tick = () => {
       const now = performance.now(), s = sig();
-      const first = s !== before && tKey !== null ? now - tKey : null;
+      if (first === null && s !== before && tKey !== null) first = now - tKey;     // the pixels, timed on their own
       if ((first !== null && (text !== null || kind === 'image')) || (tKey !== null && now - tKey > 8000)) {
         window.removeEventListener('keydown', onKey, true); obs.disconnect();
         resolve({first, text}); return; }

@@ -212,7 +212,6 @@ class Spiral(Task):
         self.batch_size, self.steps_per_epoch = batch_size, len(self.x) // batch_size
         self.mlp = MLP((2, *hidden, k))
         self.n_params = self.mlp.n_params
-        self._cache = {}
 
     def init(self, seed): return self.mlp.init(np.random.default_rng([seed, 1]))
 
@@ -705,6 +704,7 @@ class Lab(W.VBox):
         self._scheduled = self._prefetching = None    # the loop a retrain waits on; the pending draw-ahead
         self.n_pushed = 0                             # frames sent: the generation frames ahead are drawn from
         self._drawn = {}                              # frames drawn ahead since the last push, by `_frame_id`
+        self._drawn_current = False                   # whether the figure holds the current runs
         self.n_trained = self.n_ahead = 0             # runs trained; frames sent ahead
         self.kernel_ms = None                         # the last training's time, for the benchmarks
         self._show_schedule()
@@ -797,12 +797,18 @@ class Lab(W.VBox):
         self._scheduled = None
         self.results = self.runs_for([self.schedule])[0]
         # a state whose frame was drawn ahead: the page shows it already, and the kernel sends the same bytes
-        png = self._drawn.get(self._frame_id(self.results)) or self.plot.show(self.results, self.pinned, self._status(self.results))
+        png = self._drawn.get(self._frame_id(self.results))
+        if png is None: png = self._draw()
         self._drawn.clear()
         self.n_pushed += 1
         self.view.show(png, self.key(), self.n_pushed)
         self.readouts.value = self._readouts(self.results)
         self._ahead_soon()
+
+    def _draw(self) -> bytes:
+        "The training view of the current runs, drawn now."
+        self._drawn_current = True
+        return self.plot.show(self.results, self.pinned, self._status(self.results))
 
     def _frame_id(self, runs):
         "What a training frame shows: the runs, the pins and the resolution."
@@ -819,19 +825,20 @@ class Lab(W.VBox):
         self._prefetching = None
         if self._scheduled or not self.view.shown: return
         toggles = self.key()[-2:]
-        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed, 2)
+        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed)
 
-    def _send_ahead(self, todo, generation, chunk):
-        "Train the next `chunk` states of `todo` at once, send their frames, and come back for more: a change can cut in."
+    def _send_ahead(self, todo, generation, chunk:int=4):
+        """Send the frame of the next state of `todo`, then come back for the one after: a change can cut in.
+        Runs not kept yet are trained `chunk` states at a time, in one batched program."""
         self._prefetching = None
         if self._scheduled or generation != self.n_pushed or not todo: return
-        now, rest = todo[:chunk], todo[chunk:]
-        for (key, s, texts), runs in zip(now, self.runs_for([s for _, s, _ in now])):
-            png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs))
-            self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
-            self.n_ahead += 1
-        self.plot.show(self.results, self.pinned, self._status(self.results))     # the current state again, for png()
-        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(rest, generation, 4)))
+        (key, s, texts), rest = todo[0], todo[1:]
+        runs = self.runs_for([s] + [x[1] for x in rest[:chunk - 1]])[0]
+        png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs))
+        self._drawn_current = False          # the figure holds a state ahead now
+        self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
+        self.n_ahead += 1
+        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(rest, generation, chunk)))
         except RuntimeError: pass
 
     def _status(self, runs) -> str:
@@ -873,21 +880,19 @@ class Lab(W.VBox):
         self._retrain()
 
     def _table(self):
+        "The pinned runs (seed 0 of each) as `runs_table` writes them, each in its colour."
         if not self.pinned: self.table.value = ''; return
-        rows = []
-        for p in self.pinned:
-            r = p.runs[0]
-            steps = r.steps_to_target()
-            end = f'diverged at step {r.diverged}' if r.diverged is not None else ('-' if steps is None else f'{steps:,}')
-            loss = '-' if r.diverged is not None else f'{r.final_loss:.3g}'
-            test = f'{r.final_accuracy:.1%}' if r.test_accuracy is not None else f'{float(r.test_loss[-1]):.3g}'
-            rows.append(f'<tr><td style="color:{mpl.colors.to_hex(f"C{p.color}")}">&#9632; {html.escape(p.label)}</td>'
-                        f'<td><code>{html.escape(repr(r.schedule))}</code></td><td>{r.optimizer}</td><td>{loss}</td>'
-                        f'<td>{test}</td><td>{end}</td></tr>')
+        df = runs_table([p.runs[0] for p in self.pinned])
         test = 'test accuracy' if self.pinned[0].runs[0].test_accuracy is not None else 'test loss'
+        cell = lambda v, fmt: '-' if v != v else fmt(v)            # NaN (a diverged run): a dash
+        rows = ''.join(
+            f'<tr><td style="color:{mpl.colors.to_hex(f"C{p.color}")}">&#9632; {html.escape(p.label)}</td>'
+            f'<td><code>{html.escape(row["schedule"])}</code></td><td>{row["optimizer"]}</td>'
+            f'<td>{cell(row["final loss"], lambda v: f"{v:.3g}")}</td>'
+            f'<td>{cell(row[test], (lambda v: f"{v:.1%}") if test == "test accuracy" else (lambda v: f"{v:.3g}"))}</td>'
+            f'<td>{row["steps to target"]}</td></tr>' for p, (_, row) in zip(self.pinned, df.iterrows()))
         self.table.value = ('<table style="border-spacing:12px 2px"><tr><th>pinned</th><th>schedule</th><th>optimizer</th>'
-                            f'<th>final loss</th><th>{test}</th><th>steps to loss {self.task.target:g}</th></tr>'
-                            + ''.join(rows) + '</table>')
+                            f'<th>final loss</th><th>{test}</th><th>steps to loss {self.task.target:g}</th></tr>{rows}</table>')
 
     def _on_pixel_ratio(self, change):
         self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
@@ -904,7 +909,7 @@ class Lab(W.VBox):
         import io
         from PIL import Image
         top = Image.open(io.BytesIO(self.schedule_plot.snapshot()))
-        bottom = Image.open(io.BytesIO(self.plot.render()))
+        bottom = Image.open(io.BytesIO(self.plot.render() if self._drawn_current else self._draw()))
         out = Image.new('RGB', (max(top.width, bottom.width), top.height + bottom.height), 'white')
         out.paste(top, (0, 0)); out.paste(bottom, (0, top.height))
         buf = io.BytesIO(); out.save(buf, 'png', optimize=True)
