@@ -825,7 +825,8 @@ class Lab(W.VBox):
         self._prefetching = None
         if self._scheduled or not self.view.shown: return
         toggles = self.key()[-2:]
-        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed)
+        # the first state alone, to have it out soonest; then 4 at a time
+        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed, 1)
 
     def _send_ahead(self, todo, generation, chunk:int=4):
         """Send the frame of the next state of `todo`, then come back for the one after: a change can cut in.
@@ -838,7 +839,7 @@ class Lab(W.VBox):
         self._drawn_current = False          # the figure holds a state ahead now
         self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
         self.n_ahead += 1
-        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(rest, generation, chunk)))
+        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(rest, generation)))
         except RuntimeError: pass
 
     def _status(self, runs) -> str:
@@ -905,14 +906,14 @@ class Lab(W.VBox):
         return data
 
     def png(self) -> bytes:
-        "The schedule panel beside the training view's panels, as one PNG (what a page without widgets shows)."
+        "The schedule panel above the training view's panels, as one compact PNG (what a page without widgets shows)."
         import io
         from PIL import Image
         top = Image.open(io.BytesIO(self.schedule_plot.snapshot()))
         bottom = Image.open(io.BytesIO(self.plot.render() if self._drawn_current else self._draw()))
         out = Image.new('RGB', (max(top.width, bottom.width), top.height + bottom.height), 'white')
         out.paste(top, (0, 0)); out.paste(bottom, (0, top.height))
-        buf = io.BytesIO(); out.save(buf, 'png', optimize=True)
+        buf = io.BytesIO(); out.quantize(colors=128).save(buf, 'png', optimize=True)    # compact: notebooks keep it
         return buf.getvalue()
 
 def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> Lab:
