@@ -825,8 +825,8 @@ class Lab(W.VBox):
         self._prefetching = None
         if self._scheduled or not self.view.shown: return
         toggles = self.key()[-2:]
-        # the first state alone, to have it out soonest; then 4 at a time
-        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed, 1)
+        # the moved slider's two steps first (one is usually where it came from, kept), then 4 states at a time
+        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed, 2)
 
     def _send_ahead(self, todo, generation, chunk:int=4):
         """Send the frame of the next state of `todo`, then come back for the one after: a change can cut in.
