@@ -29,19 +29,20 @@ RESULTS = ROOT / 'benchmarks' / 'explorer_latency.json'
 NAIVE_SETUP = '''import numpy as np, matplotlib.pyplot as plt, ipywidgets as W
 from lr_tutor.schedules import one_cycle
 t = np.arange(10_000) / 1000                     # one-cycle over 10 epochs of 1,000 steps
+# figures of the explorer's size (its default figsize, 5.8 x 3.8 inches at 100 dpi)
 slider = W.FloatLogSlider(value=1e-3, min=-6, max=0, step=.05, description='lr_max')
 '''
 VARIANTS = {
     'interact_inline (naive)': ('%matplotlib inline\n' + NAIVE_SETUP + '''
 def show(lr_max):
     s = one_cycle(lr_max, 10)
-    fig, (a, b) = plt.subplots(2, 1, figsize=(6.4, 4.2), sharex=True, height_ratios=(2.2, 1))
+    fig, (a, b) = plt.subplots(2, 1, figsize=(5.8, 3.8), sharex=True, height_ratios=(2.2, 1))
     a.plot(t, s(t)); b.plot(t, s.momentum(t)); plt.show()
 out = W.interactive(show, lr_max=slider)
 out.add_class('lr-tutor-explorer'); out.children[-1].add_class('lr-tutor-figure')
 out''', 'image'),
     'ipympl_draw_idle (naive)': ('%matplotlib widget\n' + NAIVE_SETUP + '''
-with plt.ioff(): fig, (a, b) = plt.subplots(2, 1, figsize=(6.4, 4.2), sharex=True, height_ratios=(2.2, 1))
+with plt.ioff(): fig, (a, b) = plt.subplots(2, 1, figsize=(5.8, 3.8), sharex=True, height_ratios=(2.2, 1))
 s = one_cycle(1e-3, 10)
 la, = a.plot(t, s(t)); lb, = b.plot(t, s.momentum(t))
 def redraw(change):

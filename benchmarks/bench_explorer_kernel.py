@@ -11,7 +11,7 @@ coalescing are also timed on their own.
 Prints median and p90 (wall ms) and CPU ms per update; stores them in benchmarks/explorer_latency.json
 ('kernel').
 """
-import argparse, asyncio, datetime, io, json, os, platform, sys, time
+import argparse, asyncio, datetime, inspect, io, json, os, platform, sys, time
 from pathlib import Path
 import numpy as np
 
@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT))
 import matplotlib
 matplotlib.use('agg')
 from lr_tutor.schedules import one_cycle                                  # noqa: E402
-from lr_tutor.explore import explore, time_updates, png_bytes             # noqa: E402
+from lr_tutor.explore import Explorer, explore, time_updates, png_bytes   # noqa: E402
+FIGSIZE = inspect.signature(Explorer).parameters['figsize'].default    # the naive figures: the explorer's size
 
 RESULTS = ROOT / 'benchmarks' / 'explorer_latency.json'
 CASE = dict(lr_max=1e-3, n_epochs=10)
@@ -47,7 +48,7 @@ def naive_ipympl_times(n=40):
     "set_ydata + relim + full draw, encoded as matplotlib's webagg does (diff frame, PIL's default PNG)."
     from ipympl.backend_nbagg import Canvas, FigureManager
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(6.4, 4.2)); canvas = Canvas(fig); FigureManager(canvas, 0)
+    fig = Figure(figsize=FIGSIZE); canvas = Canvas(fig); FigureManager(canvas, 0)
     canvas.syncing_data_url = False
     a, b = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1))
     t = np.arange(STEPS) / 1000
@@ -70,7 +71,7 @@ def naive_interact_times(n=20):
     for i in range(1, n + 1):
         t0 = time.perf_counter()
         s = one_cycle(CASE['lr_max'] * 10 ** (.05 * i), 10)
-        fig, (a, b) = plt.subplots(2, 1, figsize=(6.4, 4.2), sharex=True, height_ratios=(2.2, 1))
+        fig, (a, b) = plt.subplots(2, 1, figsize=FIGSIZE, sharex=True, height_ratios=(2.2, 1))
         a.plot(t, s(t)); b.plot(t, s.momentum(t))
         fig.savefig(io.BytesIO(), format='png', bbox_inches='tight')
         plt.close(fig)
@@ -145,7 +146,7 @@ def main(argv=None):
         extra = f"  ({r['full_draws']} full draws, {r['blits']} blits)" if 'blits' in r else ''
         print(f"  {name:<34} median {r['median']:7.2f} ms  p90 {r['p90']:7.2f} ms  cpu {r['cpu_mean']:6.2f} ms{extra}")
     enc = encoder_times()
-    print('PNG encoding of one 640x420 frame:')
+    print(f'PNG encoding of one {FIGSIZE[0] * 100:.0f}x{FIGSIZE[1] * 100:.0f} frame:')
     for name, r in enc.items(): print(f"  {name:<34} median {r['median']:7.2f} ms  ({r['bytes']:,} bytes)")
     ahead = ahead_times()
     ahead2 = ahead_times(pixel_ratio=2.)

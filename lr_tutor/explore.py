@@ -21,10 +21,10 @@ from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 
 # %% auto #0
-__all__ = ['ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'MomsSliders', 'param_widget',
-           'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits',
-           'FrameView', 'ImageOutput', 'IpymplOutput', 'LivePlot', 'ScheduleControls', 'readouts_html', 'code_html',
-           'Explorer', 'explore', 'Compare', 'compare', 'time_updates']
+__all__ = ['MomsSliders', 'ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
+           'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits',
+           'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'CurvesFigure', 'LivePlot', 'ScheduleControls',
+           'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -38,8 +38,19 @@ def _sig(v, digits=3):
     "`v` rounded to `digits` significant digits."
     return float(f'{v:.{digits}g}')
 
-_STYLE = {'description_width': '110px'}
+_DESCRIPTION_WIDTH = '110px'
 _WIDTH = '290px'          # a slider with its label; its readout (a text box) sits beside it
+
+_SHARED = {}
+def _shared(cls, **kw):
+    """One `cls(**kw)` (a layout or style) for every widget that asks for it: each is a model the page makes and
+    a saved notebook stores, about a kB each, and an explorer has a hundred widgets."""
+    key = (cls, tuple(sorted(kw.items())))
+    if key not in _SHARED or _SHARED[key].comm is None: _SHARED[key] = cls(**kw)     # (re)made once closed
+    return _SHARED[key]
+
+def _slider_look(): return dict(style=_shared(W.SliderStyle, description_width=_DESCRIPTION_WIDTH),
+                                layout=_shared(W.Layout, width=_WIDTH))
 
 def _grid(v, lo, hi, step):
     "(min, max) of a slider grid of `step` through `v`, inside [lo, hi] (widened to hold `v`)."
@@ -103,10 +114,10 @@ class ZeroOrLogSlider(W.HBox):
     def __init__(self, value, lo, hi, description='', tooltip='', step=.05):
         lo_e, hi_e = _grid(math.log10(value if value > 0 else lo), math.log10(lo), math.log10(hi), step)
         self.slider = LogSlider(value=value if value > 0 else lo, min=lo_e, max=hi_e, step=step, readout=False,
-                                description=description, tooltip=tooltip, style=_STYLE, layout=W.Layout(width=_WIDTH))
+                                description=description, tooltip=tooltip, **_slider_look())
         self.zero = W.ToggleButton(value=value == 0, description='0', tooltip=f'{description} = 0 exactly',
-                                   layout=W.Layout(width='34px'))
-        super().__init__([self.slider, self.zero])
+                                   layout=_shared(W.Layout, width='34px'), style=_shared(W.widgets.widget_bool.ToggleButtonStyle))
+        super().__init__([self.slider, self.zero], layout=_shared(W.Layout))
         self._syncing = False
         self.value = value
         self.slider.observe(self._from_slider, 'value')
@@ -131,16 +142,21 @@ class ZeroOrLogSlider(W.HBox):
             if change.new > 0: self.slider.value = change.new
         finally: self._syncing = False
 
-class MomsSliders(W.VBox):
-    "Three momentum sliders (start, at the peak rate, end); `value` is the tuple of the three."
+class TupleSliders(W.VBox):
+    """A slider per element of a parameter that is a tuple of numbers (`moms`: start, at the peak rate, end;
+    `milestones`: epochs): integer sliders if `integer`, else linear ones; `value` is the tuple of them all."""
     value = traitlets.Tuple()
 
-    def __init__(self, value, lo, hi, description='', tooltip=''):
-        step = _nice((hi - lo) / 100)
-        self.parts = [Slider(value=v, min=_grid(v, lo, hi, step)[0], max=_grid(v, lo, hi, step)[1], step=step,
-                             readout=False, description=f'{description}[{i}]', tooltip=tooltip,
-                             style=_STYLE, layout=W.Layout(width=_WIDTH)) for i, v in enumerate(value)]
-        super().__init__(self.parts)
+    def __init__(self, value, lo, hi, description='', tooltip='', integer:bool=False):
+        if integer: spans = [(1, int(math.floor(min(lo, v))), int(math.ceil(max(hi, v)))) for v in value]
+        else:
+            step = _nice((hi - lo) / 100)
+            spans = [(step, *_grid(v, lo, hi, step)) for v in value]
+        make = IntSlider if integer else Slider
+        self.parts = [make(value=int(v) if integer else v, min=vlo, max=vhi, step=step, readout=False,
+                           description=f'{description}[{i}]', tooltip=tooltip, **_slider_look())
+                      for i, (v, (step, vlo, vhi)) in enumerate(zip(value, spans))]
+        super().__init__(self.parts, layout=_shared(W.Layout))
         self._syncing = False
         self.value = tuple(value)
         for p in self.parts: p.observe(self._from_parts, 'value')
@@ -155,6 +171,9 @@ class MomsSliders(W.VBox):
             for p, v in zip(self.parts, change.new): p.value = v
         finally: self._syncing = False
 
+
+MomsSliders = TupleSliders        # one_cycle's three momentums: the first tuple parameter there was
+
 # %% ../nbs/02_explore.ipynb #d98263a6
 def _defaults(factory) -> dict:
     "A family's default parameter values, from its signature."
@@ -164,19 +183,25 @@ def _default_ui(p:Param, value):
     "A slider span for a parameter that declares none."
     if p.kind == 'rate': return (1e-6, 1.)
     lo = p.lo if math.isfinite(p.lo) else 0.
-    return lo, (p.hi if math.isfinite(p.hi) else max(10 * abs(value), lo + 1))
+    big = max(map(abs, value)) if isinstance(value, tuple) else abs(value)
+    return lo, (p.hi if math.isfinite(p.hi) else max(10 * big, lo + 1))
 
 def param_widget(name:str, p:Param, value) -> W.Widget:
     "A widget for parameter `name`, described by `p`, showing `value`; its `.value` is the parameter's value."
-    common = dict(description=name, tooltip=p.doc, style=_STYLE, layout=W.Layout(width=_WIDTH))
-    if p.kind == 'choice': return W.Dropdown(options=list(p.choices), value=value, **common)
+    common = dict(description=name, tooltip=p.doc, **_slider_look())
+    if p.kind == 'choice':
+        return W.Dropdown(options=list(p.choices), value=value, description=name, tooltip=p.doc,
+                          style=_shared(W.widgets.widget_description.DescriptionStyle, description_width=_DESCRIPTION_WIDTH),
+                          layout=_shared(W.Layout, width=_WIDTH))
     lo, hi = p.ui or _default_ui(p, value)
-    if p.kind == 'moms': return MomsSliders(value, lo, hi, description=name, tooltip=p.doc)
+    whole = lambda x: float(x).is_integer()
+    if isinstance(value, (tuple, list)):          # moms, milestones: a slider for each
+        integer = p.integer or (p.kind != 'real' and all(map(whole, (*value, lo, hi))))
+        return TupleSliders(tuple(value), lo, hi, description=name, tooltip=p.doc, integer=integer)
     if p.log:
         if p.lo == 0 and not p.lo_open: return ZeroOrLogSlider(value, lo, hi, description=name, tooltip=p.doc)
         lo_e, hi_e = _grid(math.log10(value), math.log10(lo), math.log10(hi), .05)
         return LogSlider(value=value, min=lo_e, max=hi_e, step=.05, readout=False, **common)
-    whole = lambda x: float(x).is_integer()
     if p.integer or (p.kind == 'epochs' and whole(lo) and whole(hi) and whole(value)):
         return IntSlider(value=int(value), min=int(math.floor(min(lo, value))), max=int(math.ceil(max(hi, value))),
                          readout=False, **common)
@@ -186,7 +211,7 @@ def param_widget(name:str, p:Param, value) -> W.Widget:
 
 def _leaves(w) -> list:
     "The widgets the page holds `w`'s value in: `w` itself, or the parts of a composite slider."
-    if isinstance(w, MomsSliders): return list(w.parts)
+    if isinstance(w, TupleSliders): return list(w.parts)
     if isinstance(w, ZeroOrLogSlider): return [w.slider, w.zero]
     return [w]
 
@@ -194,17 +219,20 @@ def _leaves(w) -> list:
 class TypedReadout(W.Text):
     """A slider's readout, written as lr_tutor writes numbers (`fmt_rate` on log sliders), that also takes a
     typed value: `apply(x, text)` applies it or returns why not, and `on_message` shows that (or '')."""
-    def __init__(self, slider:_Slider, apply:Callable, on_message:Callable):
-        super().__init__(value=slider.fmt(slider.value), continuous_update=False, layout=W.Layout(width='64px'))
+    def __init__(self, slider:_Slider, apply:Callable, on_message:Callable, source:W.Widget=None):
+        # `source`: the widget whose value it shows, if not the slider's (a `ZeroOrLogSlider` may be at 0)
+        self.slider, self.source = slider, source or slider
+        super().__init__(value=slider.fmt(self.source.value), continuous_update=False,
+                         layout=_shared(W.Layout, width='64px'), style=_shared(W.widgets.widget_string.TextStyle))
         self.add_class('lr-tutor-readout')
-        self.slider, self._apply, self._on_message, self._syncing = slider, apply, on_message, False
-        slider.observe(self._show, 'value')
+        self._apply, self._on_message, self._syncing = apply, on_message, False
+        self.source.observe(self._show, 'value')
         traitlets.dlink((slider, 'disabled'), (self, 'disabled'))
         self.observe(self._typed, 'value')
 
     def _show(self, change=None):
         self._syncing = True                  # our own text: not a value typed
-        try: self.value = self.slider.fmt(self.slider.value)
+        try: self.value = self.slider.fmt(self.source.value)
         finally: self._syncing = False
 
     def _typed(self, change):
@@ -221,18 +249,20 @@ class ParamRow(W.VBox):
     messages about it. `apply(slider, x, text)`: set `slider` to the typed `x`, or say why not."""
     def __init__(self, name:str, widget:W.Widget, apply:Callable):
         self.name, self.widget = name, widget
-        self.message = W.HTML()
+        self.message = W.HTML(layout=_shared(W.Layout), style=_shared(W.widgets.widget_string.HTMLStyle))
         self.message.add_class('lr-tutor-message')
         self.readouts = []
-        super().__init__([self._with_readouts(widget, apply), self.message])
+        super().__init__([self._with_readouts(widget, apply), self.message], layout=_shared(W.Layout))
         widget.observe(lambda change: self.say(''), 'value')       # a value applied: any old message is stale
 
-    def _with_readouts(self, w, apply):
+    def _with_readouts(self, w, apply, source=None):
         if isinstance(w, _Slider):
-            r = TypedReadout(w, lambda x, text: apply(w, x, text), self.say)
+            r = TypedReadout(w, lambda x, text: apply(w, x, text), self.say, source)
             self.readouts.append(r)
-            return W.HBox([w, r])
-        if isinstance(w, W.Box): w.children = [self._with_readouts(c, apply) for c in w.children]
+            return W.HBox([w, r], layout=_shared(W.Layout))
+        if isinstance(w, W.Box):
+            inner = w if isinstance(w, ZeroOrLogSlider) else None      # its box shows its value, 0 included
+            w.children = [self._with_readouts(c, apply, inner) for c in w.children]
         return w
 
     def say(self, message:str):
@@ -490,54 +520,44 @@ def _later(f, lock=_LOOP_LOCK, exiting=_EXITING):
             if not exiting: f()
     return run
 
-class LivePlot:
-    """The learning rate over epochs on top, momentum below, redrawn in place: only the curves are drawn while
-    the axes stay put (blitting), and one frame is made per burst of changes (coalescing). Its owner's hooks:
-    `key()`, the controls' values the current frame shows; `ahead()`, (key, curves, texts) for each state one
-    step of a control away, whose frames the page keeps ready; `resample()`, show the curves again, sampled for
-    `n_px` (the pixel density changed). `trace`: a list to log (time, event) in (the benchmarks give one)."""
-    def __init__(self, backend='auto', figsize=(5.8, 3.8), dpi=100, blit:bool=True, coalesce:bool=True,
-                 prefetch:bool=True, png_level:int=1, *, key:Callable=None, ahead:Callable=None,
-                 resample:Callable=None, trace:list=None):
-        self.blit, self.coalesce, self.prefetch, self.png_level = blit, coalesce, prefetch, png_level
-        self.key, self.ahead, self.resample, self.trace = key, ahead, resample, trace
-        self.figure = fig = Figure(figsize=figsize, dpi=dpi)
-        self.dpi = dpi
-        self.output = _OUTPUTS[_resolve_backend(backend)](fig, self._on_pixel_ratio, self._draw_ahead_soon)
-        self.canvas, self.view = self.output.canvas, self.output.widget
-        self.view.add_class('lr-tutor-figure')
-        gs = fig.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.15, right=.97, top=.93, bottom=.13)
-        self.ax, self.mom_ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+class CurvesFigure:
+    """The learning rate over epochs on top, momentum below (hidden when no curve has momentum), drawn on
+    `figure`'s canvas. With `blit`, the axes' picture is kept (a few of them) and only the curves are drawn
+    over it while the axes stay put: `draw()` says whether it had to draw everything."""
+    def __init__(self, figure:Figure, blit:bool=True, png_level:int=1):
+        self.figure, self.canvas, self.blit, self.png_level = figure, figure.canvas, blit, png_level
+        self.dpi = figure.dpi                   # at one device pixel per CSS pixel
+        gs = figure.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.15, right=.97, top=.93, bottom=.13)
+        self.ax, self.mom_ax = figure.add_subplot(gs[0]), figure.add_subplot(gs[1])
         self._pos_both = self.ax.get_position(), self.mom_ax.get_position()
-        self._pos_alone = Bbox.union(self._pos_both)
         self.ax.set_ylabel('learning rate'); self.mom_ax.set_ylabel('momentum'); self.mom_ax.set_xlabel('epoch')
         self.ax.yaxis.set_major_locator(MaxNLocator(5)); self.mom_ax.yaxis.set_major_locator(MaxNLocator(3))
         for a in (self.ax, self.mom_ax): a.xaxis.set_major_locator(MaxNLocator(7, integer=True)); a.grid(alpha=.3)
         self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
-        self.curves, self.limits, self.legend = None, None, False     # what is shown: all the state there is
         self.lr_lines, self.mom_lines, self._legend, self._labels, self._show_mom = [], [], None, (), None
-        self._log, self._scheduled, self._prefetching = False, None, None   # _scheduled: the loop a frame waits on
-        self._backgrounds = OrderedDict()       # axes state -> saved picture of them, for blitting
-        self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
-        self.n_pushed = 0                       # frames sent: the generation frames ahead are drawn from
+        self.log = False
+        self._backgrounds = OrderedDict()       # axes state -> saved picture of them
         self.canvas.mpl_connect('draw_event', self._on_draw)
-
-    @property
-    def backend(self) -> str: return self.output.name
-
-    def _on_pixel_ratio(self, ratio):
-        # a high-density screen (2 device pixels per CSS pixel): draw at twice the dpi, same size on screen;
-        # beyond 2 the frames would cost more than the eye gains
-        dpi = self.dpi * min(max(float(ratio), 1.), 2.)
-        if dpi != self.figure.dpi:
-            self.figure.set_dpi(dpi)
-            if self.resample is not None: self.resample()       # the owner samples its curves for the new width
-            elif self.curves is not None: self.set_curves(self.curves, self.legend); self.request()
 
     @property
     def n_px(self) -> int:
         "Width of the learning-rate axes in device pixels: what curves are sampled to."
         return max(1, int(round(self.ax.get_position().width * self.figure.bbox.width)))
+
+    def set_density(self, ratio:float) -> bool:
+        """Draw at `ratio` device pixels per CSS pixel (a high-density screen: 2), same size on screen; beyond 2
+        the frames would cost more than the eye gains. True if that changed anything."""
+        dpi = self.dpi * min(max(float(ratio), 1.), 2.)
+        if dpi == self.figure.dpi: return False
+        self.figure.set_dpi(dpi)
+        return True
+
+    def set_log(self, log:bool):
+        "Log-scale the learning-rate axis (or not)."
+        if log == self.log: return
+        self.log = log
+        self.ax.set_yscale('log' if log else 'linear')
+        if not log: self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
 
     def _lines(self, n):
         while len(self.lr_lines) < n:
@@ -552,25 +572,12 @@ class LivePlot:
         if (ax.get_xlim() if which == 'x' else ax.get_ylim()) != tuple(map(float, lim)):
             (ax.set_xlim if which == 'x' else ax.set_ylim)(*lim)
 
-    def _set_limits(self, lim:Limits):
+    def set_limits(self, lim:Limits):
         self._lim(self.ax, 'x', lim.x); self._lim(self.mom_ax, 'x', lim.x); self._lim(self.ax, 'y', lim.lr)
         if lim.mom is not None: self._lim(self.mom_ax, 'y', lim.mom)
 
-    def set_log(self, log:bool):
-        "Log-scale the learning-rate axis (or not); the next `set_curves` fits the new scale."
-        if log == self._log: return
-        self._log = log
-        self.ax.set_yscale('log' if log else 'linear')
-        if not log: self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
-
-    def set_curves(self, curves, legend:bool=False):
-        "Show `curves` (`Curve`s): the lines' data now, and axes limits from `axis_limits`."
-        self.curves, self.legend = curves, legend
-        self.limits = axis_limits(curves, self.limits, self._log)
-        self._show(curves, self.limits, legend)
-
-    def _show(self, curves, limits:Limits, legend:bool):
-        "Put `curves` on the axes within `limits` (the state kept is left alone)."
+    def show(self, curves, limits:Limits, legend:bool=False):
+        "Put `curves` (`Curve`s) on the axes, within `limits`, with a legend of their labels if `legend`."
         self._lines(len(curves))
         for c, lr_line, mom_line in zip(curves, self.lr_lines, self.mom_lines):
             lr_line.set_data(c.t, c.lr)
@@ -580,10 +587,10 @@ class LivePlot:
         if show_mom != self._show_mom:
             self._show_mom = show_mom
             self.mom_ax.set_visible(show_mom)
-            self.ax.set_position(self._pos_both[0] if show_mom else self._pos_alone)
+            self.ax.set_position(self._pos_both[0] if show_mom else Bbox.union(self._pos_both))
             self.ax.tick_params(labelbottom=not show_mom)
             self.ax.set_xlabel('' if show_mom else 'epoch')
-        self._set_limits(limits)
+        self.set_limits(limits)
         labels = tuple(c.label for c in curves) if legend else ()
         if labels != self._labels:
             self._labels = labels
@@ -594,8 +601,11 @@ class LivePlot:
 
     def _state(self):
         "What the axes' picture depends on: change any of it and they must be drawn again."
-        return (self.canvas.get_width_height(physical=True), self.figure.dpi, self._log, self._show_mom,
+        return (self.canvas.get_width_height(physical=True), self.figure.dpi, self.log, self._show_mom,
                 self._labels, self.ax.get_xlim(), self.ax.get_ylim(), self.mom_ax.get_ylim())
+
+    @property
+    def has_axes_picture(self) -> bool: return self._state() in self._backgrounds
 
     def _draw_curves(self):
         for line in self.lr_lines + self.mom_lines:
@@ -607,6 +617,59 @@ class LivePlot:
             self._backgrounds[self._state()] = self.canvas.copy_from_bbox(self.figure.bbox)
             while len(self._backgrounds) > 6: self._backgrounds.popitem(last=False)   # ~1 MB each
             self._draw_curves()
+
+    def draw(self, full:bool=False) -> bool:
+        "Draw on the canvas: the curves over the saved axes or (`full`, or none saved) everything, then True."
+        background = None if full or not self.blit else self._backgrounds.get(self._state())
+        if background is None:
+            FigureCanvasAgg.draw(self.canvas)           # everything; `_on_draw` keeps the axes and adds curves
+            return True
+        self.canvas.restore_region(background)
+        self._draw_curves()
+        return False
+
+    def png(self, level:int=None) -> bytes:
+        "The figure as last drawn, as PNG bytes (deflate `level`, default `png_level`)."
+        return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level if level is None else level)
+
+class LivePlot:
+    """A `CurvesFigure` shown live in the page: one frame is made per burst of changes (coalescing), and, once
+    the kernel is idle, the frames the controls reach in one step are drawn ahead. Its owner's hooks:
+    `key()`, the controls' values the current frame shows; `ahead()`, (key, curves, texts) for each state one
+    step of a control away, whose frames the page keeps ready; `resample()`, show the curves again, sampled for
+    `n_px` (the pixel density changed). `trace`: a list to log (time, event) in (the benchmarks give one)."""
+    def __init__(self, backend='auto', figsize=(5.8, 3.8), dpi=100, blit:bool=True, coalesce:bool=True,
+                 prefetch:bool=True, png_level:int=1, *, key:Callable=None, ahead:Callable=None,
+                 resample:Callable=None, trace:list=None):
+        self.coalesce, self.prefetch = coalesce, prefetch
+        self.key, self.ahead, self.resample, self.trace = key, ahead, resample, trace
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.output = _OUTPUTS[_resolve_backend(backend)](self.figure, self._on_pixel_ratio, self._draw_ahead_soon)
+        self.view = self.output.widget
+        self.view.add_class('lr-tutor-figure')
+        self.drawing = CurvesFigure(self.figure, blit, png_level)
+        self.curves, self.limits, self.legend = None, None, False     # what is shown: all the state there is
+        self._scheduled = self._prefetching = None      # the loop a frame waits on; the pending draw-ahead
+        self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
+        self.n_pushed = 0                       # frames sent: the generation frames ahead are drawn from
+
+    backend = property(lambda self: self.output.name)
+    n_px = property(lambda self: self.drawing.n_px, doc="Width of the rate axes in device pixels.")
+
+    def _on_pixel_ratio(self, ratio):
+        if not self.drawing.set_density(ratio): return
+        if self.resample is not None: self.resample()       # the owner samples its curves for the new width
+        elif self.curves is not None: self.set_curves(self.curves, self.legend); self.request()
+
+    def set_log(self, log:bool):
+        "Log-scale the learning-rate axis (or not); the next `set_curves` fits the new scale."
+        self.drawing.set_log(log)
+
+    def set_curves(self, curves, legend:bool=False):
+        "Show `curves` (`Curve`s): the lines' data now, and axes limits from `axis_limits`."
+        self.curves, self.legend = curves, legend
+        self.limits = axis_limits(curves, self.limits, self.drawing.log)
+        self.drawing.show(curves, self.limits, legend)
 
     def request(self):
         "Make a frame now or, in a running event loop (a kernel), once the current burst of changes is handled."
@@ -625,20 +688,10 @@ class LivePlot:
         "Make the pending frame now, if there is one."
         if self._scheduled: self.render()
 
-    def _draw(self) -> bool:
-        "Draw the current state on the canvas: the curves over the saved axes, or everything (then True)."
-        background = self._backgrounds.get(self._state()) if self.blit else None
-        if background is None:
-            FigureCanvasAgg.draw(self.canvas)           # everything; `_on_draw` keeps the axes and adds curves
-            return True
-        self.canvas.restore_region(background)
-        self._draw_curves()
-        return False
-
     def render(self):
         "Draw the current state and send it to the browser."
         self._scheduled = None
-        if self._draw(): self.n_full += 1
+        if self.drawing.draw(): self.n_full += 1
         else: self.n_blit += 1
         self.n_pushed += 1
         self.output.push(self.png, self.key() if self.key else (), self.n_pushed)
@@ -648,17 +701,17 @@ class LivePlot:
     def _draw_ahead_soon(self, *_):
         "Draw ahead once the kernel has been idle a moment (0.1 s: long enough to stay out of a burst of changes)."
         if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        if self.prefetch and self.blit:
+        if self.prefetch and self.drawing.blit:
             try: self._prefetching = asyncio.get_running_loop().call_later(.1, _later(self.draw_ahead))
             except RuntimeError: pass
 
     def frame_for(self, curves) -> bytes:
         "The frame that showing `curves` next would make, as PNG bytes; the plot is left as it was."
-        self._show(curves, axis_limits(curves, self.limits, self._log), self.legend)
+        self.drawing.show(curves, axis_limits(curves, self.limits, self.drawing.log), self.legend)
         try:
-            if self._draw(): self.n_prefetched += 1
+            if self.drawing.draw(): self.n_prefetched += 1
             return self.png()
-        finally: self._show(self.curves, self.limits, self.legend)
+        finally: self.drawing.show(self.curves, self.limits, self.legend)
 
     def _send_ahead(self, todo, generation):
         "Send the next frame of `todo` ahead, then come back for the one after: a change can cut in between."
@@ -684,20 +737,20 @@ class LivePlot:
                  + [[c._replace(n_epochs=c.n_epochs * f) for c in self.curves] for f in (1.1, 1 / 1.1)])
         try:
             for curves in moved:
-                self._set_limits(axis_limits(curves, self.limits, self._log))
-                if self._state() not in self._backgrounds:
-                    FigureCanvasAgg.draw(self.canvas)       # `_on_draw` keeps the picture
+                self.drawing.set_limits(axis_limits(curves, self.limits, self.drawing.log))
+                if not self.drawing.has_axes_picture:
+                    self.drawing.draw(full=True)            # the axes' picture is kept
                     self.n_prefetched += 1
-        finally: self._set_limits(self.limits)
+        finally: self.drawing.set_limits(self.limits)
 
     def snapshot(self) -> bytes:
         "The current state drawn now, as a compact PNG (for a copy of the page without widgets)."
-        self._draw()
-        return png_bytes(np.asarray(self.canvas.buffer_rgba()), 9)
+        self.drawing.draw()
+        return self.drawing.png(level=9)
 
     def png(self) -> bytes:
         "The figure as last drawn, as PNG bytes."
-        return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level)
+        return self.drawing.png()
 
 # %% ../nbs/02_explore.ipynb #f0258dde
 def _family_name(factory, families):
@@ -765,7 +818,7 @@ class ScheduleControls(W.VBox):
         warm = warm or _defaults(warmup)
         self.warmup_sliders = {k: param_widget(k, p, warm[k]) for k, p in _WARMUP.items()}
         self._warmup_rows = [ParamRow(k, w, self._apply_typed) for k, w in self.warmup_sliders.items()]
-        self.error, self.error_message = W.HTML(), ''
+        self.error, self.error_message, self._cause = W.HTML(), '', None
         self.error.add_class('lr-tutor-error')
         self.param_box = W.VBox()
         self.moved = None                     # the slider moved last: its next steps are drawn ahead first
@@ -793,8 +846,8 @@ class ScheduleControls(W.VBox):
     def _make_sliders(self):
         values = {**_defaults(self.factory), **(self._values.get(self.family.value) or {})}
         self.params = {k: param_widget(k, p, values[k]) for k, p in self.factory.params.items()}
-        for w in self.params.values(): self._watch(w)
         rows = [ParamRow(k, w, self._apply_typed) for k, w in self.params.items()] + self._warmup_rows
+        for w in self.params.values(): self._watch(w)       # after the rows: a row clears its line first
         self._readouts = {id(r.slider): r for row in rows for r in row.readouts}
         self.param_box.children = rows
         self._set_active()
@@ -815,19 +868,29 @@ class ScheduleControls(W.VBox):
         self._update()
 
     def _changed(self, change):
+        self._cause = change.owner
         self._set_active()
         self._update()
+
+    def _show_error(self, message:str):
+        "Show `message` ('' hides it) under the control whose change caused it, else under all the rows."
+        row = next((r for r in self.param_box.children if r.widget is self._cause), None) if message else None
+        for box in [self, *self.param_box.children]:          # take the error line out of where it was
+            if self.error in box.children: box.children = [c for c in box.children if c is not self.error]
+        box = row or self
+        box.children = [*box.children, self.error]
+        self.error_message = message
+        self.error.value = (f'<div style="color:#b00020;font-size:12px;margin-left:8px">&#9888; {html.escape(message)} '
+                            f'<small>(showing the last valid schedule)</small></div>' if message else '')
 
     def _on_move(self, change): self.moved = change.owner
 
     def _update(self, notify:bool=True):
         try: s = self.build()
         except ValueError as e:
-            self.error_message = str(e)
-            self.error.value = (f'<div style="color:#b00020">&#9888; {html.escape(str(e))} '
-                                f'<small>(showing the last valid schedule)</small></div>')
+            self._show_error(str(e))
             return
-        self.error_message, self.error.value = '', ''
+        if self.error_message: self._show_error('')
         self._values[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
         self.schedule = s
         if notify and self._on_change is not None: self._on_change(s)
@@ -843,7 +906,7 @@ class ScheduleControls(W.VBox):
         "(parameter name, its value) when control `leaf` shows `x`."
         for k, w in self.sliders.items():
             if w is leaf or (isinstance(w, ZeroOrLogSlider) and leaf is w.slider): return k, x
-            if isinstance(w, MomsSliders) and any(p is leaf for p in w.parts):
+            if isinstance(w, TupleSliders) and any(p is leaf for p in w.parts):
                 return k, tuple(x if p is leaf else p.value for p in w.parts)
 
     def _apply_typed(self, leaf, x, text):
@@ -988,12 +1051,12 @@ class Explorer(W.HBox):
 
     def _repr_mimebundle_(self, **kwargs):
         # a static page (docs, GitHub) has no widget manager: give it the current frame as a PNG too
-        return _with_png(super()._repr_mimebundle_(**kwargs), self._plot)
+        return with_png(super()._repr_mimebundle_(**kwargs), self._plot.snapshot() if self._plot else None)
 
-def _with_png(data, plot):
-    "A widget's mime bundle with `plot`'s current frame beside the widget view, for pages without widgets."
-    if plot is None or not isinstance(data, dict): return data
-    return {**data, 'image/png': base64.b64encode(plot.snapshot()).decode()}
+def with_png(bundle, png:bytes):
+    "A widget's mime `bundle` with `png` (its current picture) beside the widget view, for pages without widgets."
+    if png is None or not isinstance(bundle, dict): return bundle
+    return {**bundle, 'image/png': base64.b64encode(png).decode()}
 
 def explore(factory_or_schedule='one_cycle', **kwargs) -> Explorer:
     """An `Explorer` for a schedule family: give a `Schedule` (starts at its values, warm-up included), a
@@ -1070,7 +1133,7 @@ class Compare(W.VBox):
 
     def flush(self): self._plot.flush()
 
-    def _repr_mimebundle_(self, **kwargs): return _with_png(super()._repr_mimebundle_(**kwargs), self._plot)
+    def _repr_mimebundle_(self, **kwargs): return with_png(super()._repr_mimebundle_(**kwargs), self._plot.snapshot())
 
 def compare(*items, **kwargs) -> Compare:
     "Overlay schedules, explorers, family names or factories in one figure (see `Compare` for options)."

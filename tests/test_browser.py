@@ -116,3 +116,25 @@ def test_frames_are_as_sharp_as_the_screen(lab, browser):
         assert size[:2] == [2 * round(size[2]), 2 * round(size[3])], size
     finally:
         page.close()
+
+def test_a_value_typed_out_of_range_is_refused_beside_its_slider(lab, browser):
+    "Typing 5 into lr_max's box: not applied, a message right under that slider, the schedule unchanged."
+    page = browser.new_page(viewport={'width': 1400, 'height': 1000})
+    try:
+        open_and_run(page, lab, 'explorer_image.ipynb')
+        wait_for_figure(page)
+        explorer = page.locator('.lr-tutor-explorer')
+        box = explorer.locator('.lr-tutor-readout input').first
+        assert box.input_value() == '0.001'
+        box.fill('5')
+        box.press('Enter')
+        message = explorer.locator('.lr-tutor-message', has_text='was not applied').first
+        message.wait_for(timeout=10_000)
+        assert 'the slider spans 1e-6 to 1; 5 was not applied' in message.inner_text(), message.inner_text()
+        below = message.bounding_box()['y'] - (box.bounding_box()['y'] + box.bounding_box()['height'])
+        assert 0 <= below < 20, below                   # right under the box typed into
+        page.wait_for_function("(el) => el.value === '0.001'", arg=box.element_handle(), timeout=10_000)
+        assert 'lr_max=0.001,' in explorer.locator('.lr-tutor-code').inner_text()
+        page.screenshot(path=str(ARTIFACTS / 'browser_typed_value.png'))
+    finally:
+        page.close()
