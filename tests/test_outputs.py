@@ -39,3 +39,21 @@ def test_manifest_names_only_notebooks_that_exist():
     names = {p.name for p in ex.notebooks()}
     test = [n for n in MANIFEST if n not in names]
     assert not test, f'nbs/.outputs.json lists notebooks that are gone: {test}'
+
+def test_lesson_opens_without_select_kernel():
+    "In JupyterLab (not told to start kernels by itself) a saved lesson starts python3 without the Select Kernel dialog."
+    from conftest import JupyterLab, launch_chromium, need_browser
+    need_browser()
+    import re, time
+    from playwright.sync_api import sync_playwright
+    with JupyterLab(ROOT) as lab, sync_playwright() as p:
+        settings = lab.home / 'settings' / '@jupyterlab' / 'notebook-extension' / 'tracker.jupyterlab-settings'
+        settings.write_text(json.dumps({'autoStartDefaultKernel': False}))
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page()
+            page.goto(lab.url('nbs/index.ipynb'))
+            page.get_by_text(re.compile(r'\| Idle$')).first.wait_for(timeout=90_000)   # the kernel started by itself
+            time.sleep(1)
+            assert page.locator('.jp-Dialog').count() == 0, page.locator('.jp-Dialog').all_inner_texts()
+        finally: browser.close()
