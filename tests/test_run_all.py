@@ -5,7 +5,7 @@ LR_TUTOR_RUN_ALL_TIMEOUT seconds (default 300), LR_TUTOR_RUN_ALL_WORKERS noteboo
 one torch thread each unless OMP_NUM_THREADS says otherwise). Nothing is written back to the notebooks.
 
 This pass runs every cell nbdev-test runs and more, so scripts/test.sh runs it instead of nbdev-test."""
-import importlib.util, os, time, traceback
+import importlib.util, os, re, time, traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import pytest
@@ -22,7 +22,8 @@ def _run(path):
     os.environ.setdefault('OMP_NUM_THREADS', '1')   # the kernels inherit it: one thread per notebook
     start = time.time()
     try: ex.run_notebook(path, timeout=TIMEOUT); return None, time.time() - start
-    except Exception as e: return f'{type(e).__name__}: {e}'[-6000:] or traceback.format_exc(), time.time() - start
+    except Exception as e:   # the kernel's traceback, without its terminal colours
+        return re.sub(r'\x1b\[[0-9;]*m', '', f'{type(e).__name__}: {e}')[-6000:] or traceback.format_exc(), time.time() - start
 
 @pytest.fixture(scope='session')
 def run_all(request):
