@@ -1,0 +1,124 @@
+"""Execute the notebooks as Jupyter's Run All does and save them with their outputs, so that a learner can
+read a lesson before running it.
+
+Each notebook runs top to bottom in a fresh `python3` kernel (nbclient), working directory `nbs/`, every
+cell included (the hidden test cells and the `#| gpu` cells too, which on a CPU only say what they would
+run). The executed notebook is then cleaned the way `nbdev-clean` cleans it (so `nbdev-clean` leaves it
+unchanged), without the widgets' saved state: a widget's output keeps its static picture (image/png or
+HTML) and drops the live view, which needs the kernel. Every notebook gets the python3 kernelspec, so
+Jupyter opens it without asking for a kernel.
+
+What the staleness check (tests/test_outputs.py) needs goes to `nbs/.outputs.json`: per notebook, the
+lr_tutor version, the Run All time, and for each code cell in order `"<hash of its source> <number of outputs>"`.
+A code cell edited after the run no longer matches its hash.
+
+    python scripts/execute_notebooks.py                      # every notebook in nbs/
+    python scripts/execute_notebooks.py 06_one_cycle index   # some of them
+    python scripts/execute_notebooks.py --kernelspec-only    # only add the kernelspec, run nothing
+
+Run it with the full photo set (LR_TUTOR_DATA) and one notebook at a time, as the committed outputs are
+the CPU size's."""
+import argparse, hashlib, json, os, sys, time
+from pathlib import Path
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / 'nbs'
+MANIFEST = NBS / '.outputs.json'
+# nbdev-clean keeps the kernelspec but rewrites its display_name to the kernel's name ('python3')
+KERNELSPEC = {'display_name': 'Python 3 (ipykernel)', 'language': 'python', 'name': 'python3'}
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
+STATIC = ('image/png', 'image/svg+xml', 'text/html')
+
+def notebooks(names=()):
+    "The notebooks in nbs/ (nbdev skips names starting with `_` or `.`), or those named (with or without .ipynb)."
+    if names: return [NBS / (n if n.endswith('.ipynb') else f'{n}.ipynb') for n in names]
+    return sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith(('_', '.')))
+
+def cell_hash(source:str) -> str:
+    "Short hash of a code cell's source: what the saved outputs were made from."
+    return hashlib.sha1(source.encode()).hexdigest()[:12]
+
+def code_cells(nb): return [c for c in nb.cells if c.cell_type == 'code']
+
+def add_kernelspec(nb):
+    nb.metadata['kernelspec'] = dict(KERNELSPEC)
+    return nb
+
+def run_notebook(path, timeout:float=None, cell_timeout:float=None, nb=None):
+    """Execute notebook `path` (or `nb`, read from it) in a fresh python3 kernel, cell by cell, in its folder.
+    `timeout` limits the whole notebook (each cell gets what is left of it), `cell_timeout` each cell.
+    Returns the executed notebook and the seconds it took; a failing cell raises nbclient's CellExecutionError."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError
+    path = Path(path)
+    nb = nb or nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}},
+                            store_widget_state=False, allow_errors=False,
+                            timeout=int(cell_timeout or timeout) if (cell_timeout or timeout) else None)
+    start = time.time()
+    with client.setup_kernel():
+        for i, cell in enumerate(nb.cells):
+            if timeout is not None:
+                left = timeout - (time.time() - start)
+                if left <= 0: raise CellTimeoutError(f'{path.name}: over {timeout:.0f} s before cell {i}')
+                client.timeout = max(1, int(min(left, cell_timeout or left)))   # nbclient wants whole seconds
+            client.execute_cell(cell, i)
+    return nb, time.time() - start
+
+def static_frames(nb):
+    "Drop the live view from widget outputs that also carry a static picture; drop the saved widget state."
+    nb.metadata.pop('widgets', None)
+    for cell in code_cells(nb):
+        for out in cell.get('outputs', []):
+            data = out.get('data', {})
+            if WIDGET_VIEW in data and any(k in data for k in STATIC): del data[WIDGET_VIEW]
+    return nb
+
+def nbdev_clean(path):
+    "Clean `path` in place exactly as `nbdev-clean` does, with this project's [tool.nbdev] settings."
+    from nbdev.clean import nbdev_clean as clean
+    cwd = os.getcwd()
+    try: os.chdir(ROOT); clean(str(path))
+    finally: os.chdir(cwd)
+
+def manifest_entry(nb, seconds=None):
+    import lr_tutor
+    entry = {'lr_tutor': lr_tutor.__version__,
+             'code_cells': [f"{cell_hash(c.source)} {len(c.get('outputs', []))}" for c in code_cells(nb)]}
+    if seconds is not None: entry['run_all_seconds'] = round(seconds)
+    return entry
+
+def read_manifest():
+    return json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {}
+
+def write_manifest(m):
+    MANIFEST.write_text(json.dumps(dict(sorted(m.items())), indent=1) + '\n')
+
+def execute(path, timeout=None):
+    "Run `path`, save it with its outputs, clean it, and record it in the manifest; the seconds it took."
+    nb = add_kernelspec(nbformat.read(path, as_version=4))
+    nb, seconds = run_notebook(path, timeout=timeout, nb=nb)
+    nbformat.write(static_frames(nb), path)
+    nbdev_clean(path)
+    m = read_manifest()
+    m[path.name] = manifest_entry(nbformat.read(path, as_version=4), seconds)
+    write_manifest(m)
+    return seconds
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('names', nargs='*', help='notebooks in nbs/ (default: all)')
+    ap.add_argument('--kernelspec-only', action='store_true', help='add the kernelspec, execute nothing')
+    ap.add_argument('--timeout', type=float, default=None, help='seconds allowed per notebook')
+    args = ap.parse_args()
+    print(f"LR_TUTOR_DATA={os.environ.get('LR_TUTOR_DATA', '(not set: the default photo set)')}, "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(not set)')}", flush=True)
+    for path in notebooks(args.names):
+        if args.kernelspec_only:
+            nbformat.write(add_kernelspec(nbformat.read(path, as_version=4)), path); nbdev_clean(path)
+            print(f'{path.name}: kernelspec set'); continue
+        print(f'{path.name}: running...', flush=True)
+        print(f'{path.name}: Run All took {execute(path, args.timeout):.0f} s; saved with its outputs', flush=True)
+
+if __name__ == '__main__': sys.exit(main())

@@ -1,0 +1,50 @@
+"""Run All on a CPU never fails: every notebook in nbs/ executes top to bottom in a fresh python3 kernel,
+as Jupyter's Run All does (nbclient, working directory nbs/, no nbdev flags: the hidden test cells and the
+`#| gpu` cells run too, and on a CPU the latter only say what they would run). Each notebook gets at most
+LR_TUTOR_RUN_ALL_TIMEOUT seconds (default 300), LR_TUTOR_RUN_ALL_WORKERS notebooks at a time (default 2,
+one torch thread each unless OMP_NUM_THREADS says otherwise). Nothing is written back to the notebooks.
+
+This pass runs every cell nbdev-test runs and more, so scripts/test.sh runs it instead of nbdev-test."""
+import importlib.util, os, re, time, traceback
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location('execute_notebooks', ROOT / 'scripts' / 'execute_notebooks.py')
+ex = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(ex)
+TIMEOUT = float(os.environ.get('LR_TUTOR_RUN_ALL_TIMEOUT', 300))
+WORKERS = int(os.environ.get('LR_TUTOR_RUN_ALL_WORKERS', 2))
+NOTEBOOKS = ex.notebooks()
+
+def _run(path):
+    "In a worker process: Run All on `path`; (error text or None, seconds)."
+    os.environ.setdefault('OMP_NUM_THREADS', '1')   # the kernels inherit it: one thread per notebook
+    start = time.time()
+    try: ex.run_notebook(path, timeout=TIMEOUT); return None, time.time() - start
+    except Exception as e:   # the kernel's traceback, without its terminal colours
+        return re.sub(r'\x1b\[[0-9;]*m', '', f'{type(e).__name__}: {e}')[-6000:] or traceback.format_exc(), time.time() - start
+
+@pytest.fixture(scope='session')
+def run_all(request):
+    "Run every selected notebook once, WORKERS at a time, and print each one's time."
+    chosen = [item.callspec.params['path'] for item in request.session.items
+              if item.name.startswith('test_run_all[') and hasattr(item, 'callspec')]
+    reporter = request.config.pluginmanager.get_plugin('terminalreporter')
+    capture = request.config.pluginmanager.get_plugin('capturemanager')
+    def report(line):
+        with capture.global_and_fixture_disabled(): reporter.write_line(line)
+    results, start = {}, time.time()
+    with ProcessPoolExecutor(WORKERS) as pool:
+        futures = {p: pool.submit(_run, p) for p in chosen}
+        for p, f in futures.items():
+            results[p] = f.result()
+            report(f'Run All {p.name}: {"ok" if results[p][0] is None else "FAILED"} '
+                                         f'in {results[p][1]:.0f} s')
+    report(f'Run All: {len(chosen)} notebooks in {time.time() - start:.0f} s, {WORKERS} at a time')
+    return results
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
+def test_run_all(path, run_all):
+    error, seconds = run_all[path]
+    assert error is None, f'Run All of {path.name} failed after {seconds:.0f} s:\n{error}'
