@@ -23,8 +23,9 @@ from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 # %% auto #0
 __all__ = ['MomsSliders', 'ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
            'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits',
-           'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'CurvesFigure', 'LivePlot', 'ScheduleControls',
-           'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
+           'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot',
+           'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare',
+           'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -513,12 +514,16 @@ def _stop_loop_work():
     # while Python shuts down, and drawing then aborts the process: wait for one in progress, skip the rest
     with _LOOP_LOCK: _EXITING.append(True)
 
-def _later(f, lock=_LOOP_LOCK, exiting=_EXITING):
-    "`f` as an event-loop callback that does nothing once Python is exiting."
+def later(f:Callable, lock=_LOOP_LOCK, exiting=_EXITING) -> Callable:
+    """`f` as an event-loop callback for idle work (`loop.call_soon(later(f))`, `loop.call_later(dt, later(f))`):
+    it runs `f` unless Python is exiting, when drawing could abort the process. Every widget's idle job goes
+    through it: the explorer's, the lab's and a task's own."""
     def run():          # `lock` and `exiting` held here: at exit a notebook's namespace may be cleared first
         with lock:
             if not exiting: f()
     return run
+
+_later = later      # its first, private name, for code written against it
 
 class CurvesFigure:
     """The learning rate over epochs on top, momentum below (hidden when no curve has momentum), drawn on
@@ -680,7 +685,7 @@ class LivePlot:
             if loop is not None:
                 if self._scheduled is not loop:         # not yet scheduled on this loop
                     self._scheduled = loop
-                    loop.call_soon(_later(self.flush))
+                    loop.call_soon(later(self.flush))
                 return
         self.render()
 
@@ -702,7 +707,7 @@ class LivePlot:
         "Draw ahead once the kernel has been idle a moment (0.1 s: long enough to stay out of a burst of changes)."
         if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
         if self.prefetch and self.drawing.blit:
-            try: self._prefetching = asyncio.get_running_loop().call_later(.1, _later(self.draw_ahead))
+            try: self._prefetching = asyncio.get_running_loop().call_later(.1, later(self.draw_ahead))
             except RuntimeError: pass
 
     def frame_for(self, curves) -> bytes:
@@ -721,7 +726,7 @@ class LivePlot:
         if item is None: return
         key, curves, *texts = item
         self.output.send_ahead(self.frame_for(curves), key, generation, *texts)
-        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(todo, generation)))
+        try: self._prefetching = asyncio.get_running_loop().call_soon(later(lambda: self._send_ahead(todo, generation)))
         except RuntimeError: pass
 
     def draw_ahead(self):

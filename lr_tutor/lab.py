@@ -14,7 +14,7 @@ import ipywidgets as W
 import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from .explore import FrameView, LivePlot, ScheduleControls, code_html, png_bytes, readouts_html, sample, _later
+from .explore import FrameView, LivePlot, ScheduleControls, code_html, png_bytes, readouts_html, sample, later
 from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, cosine, sgdr
 
 # %% auto #0
@@ -786,7 +786,7 @@ class Lab(W.VBox):
         if loop is None: return self._retrain()
         if self._scheduled is not loop:
             self._scheduled = loop
-            loop.call_soon(_later(self.flush))
+            loop.call_soon(later(self.flush))
 
     def flush(self):
         "Finish the pending retrain, and send the pending frames, now (after a slider was set from Python, in a kernel)."
@@ -818,7 +818,7 @@ class Lab(W.VBox):
     def _ahead_soon(self, *_):
         if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
         if not self.prefetch: return
-        try: self._prefetching = asyncio.get_running_loop().call_later(.1, _later(self._draw_ahead))
+        try: self._prefetching = asyncio.get_running_loop().call_later(.1, later(self._draw_ahead))
         except RuntimeError: pass
 
     def _draw_ahead(self):
@@ -839,7 +839,7 @@ class Lab(W.VBox):
         self._drawn_current = False          # the figure holds a state ahead now
         self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
         self.n_ahead += 1
-        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(rest, generation)))
+        try: self._prefetching = asyncio.get_running_loop().call_soon(later(lambda: self._send_ahead(rest, generation)))
         except RuntimeError: pass
 
     def _status(self, runs) -> str:
