@@ -21,11 +21,11 @@ from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 
 # %% auto #0
-__all__ = ['MomsSliders', 'ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
-           'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits',
-           'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot',
-           'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare',
-           'time_updates']
+__all__ = ['MomsSliders', 'ACTIVE_WHEN', 'GHOST_ALPHA', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider',
+           'TupleSliders', 'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample',
+           'png_bytes', 'Limits', 'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure',
+           'LivePlot', 'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare',
+           'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -300,8 +300,11 @@ def peak_lr(s:Schedule, n:int=2001) -> float:
         best = max(best, float(lr.max()))
     return top if math.isclose(best, top, rel_tol=1e-6) else best
 
+GHOST_ALPHA = .35        # how faint a ghost (a pinned run or schedule, kept to compare) is drawn
+
 class Curve(NamedTuple):
-    "A schedule sampled for drawing: times `t` (epochs), `lr` (and `mom`) there, and its readouts."
+    """A schedule sampled for drawing: times `t` (epochs), `lr` (and `mom`) there, and its readouts; `ghost`:
+    drawn faint (`GHOST_ALPHA`), as a pinned schedule kept to compare is."""
     label: str
     t: np.ndarray
     lr: np.ndarray
@@ -311,6 +314,7 @@ class Curve(NamedTuple):
     n_epochs: float
     area: float
     n_steps: int | None = None
+    ghost: bool = False
 
 def _min_max_columns(values, n_cols):
     "Indices of each of `n_cols` equal column's lowest and highest value, in order: an exact envelope."
@@ -324,9 +328,11 @@ def _min_max_columns(values, n_cols):
     idx = np.concatenate([[0], np.minimum(pairs, n - 1), [n - 1]])
     return idx[np.diff(idx, prepend=-1) > 0]                  # sorted already: drop repeats
 
-def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=True, label:str=None) -> Curve:
+def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=True, label:str=None,
+           ghost:bool=False) -> Curve:
     """`s` sampled for a plot `n_px` pixels wide: 2 points per pixel column or, with `steps_per_epoch`, the
-    per-batch rates reduced to each column's lowest and highest (`decimate=False`: every step / 10,001 points).
+    per-batch rates reduced to each column's lowest and highest (`decimate=False`: every step / 10,001 points);
+    `ghost`: to be drawn faint.
     Its `peak` is `peak_lr(s)` and its `final` is `final_lr(s, steps_per_epoch)`."""
     n = s.n_epochs
     n_steps = None
@@ -344,7 +350,7 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
         area = float(np.sum((lr[1:] + lr[:-1]) * np.diff(t)) / 2)
     mom = s.momentum(t) if s.has_momentum else None
     return Curve(s.family if label is None else label, t, lr, mom, peak_lr(s), final_lr(s, steps_per_epoch), n, area,
-                 n_steps)
+                 n_steps, ghost)
 
 # %% ../nbs/02_explore.ipynb #7f171b86
 def png_bytes(rgba:np.ndarray, level:int=1) -> bytes:
@@ -582,12 +588,13 @@ class CurvesFigure:
         if lim.mom is not None: self._lim(self.mom_ax, 'y', lim.mom)
 
     def show(self, curves, limits:Limits, legend:bool=False):
-        "Put `curves` (`Curve`s) on the axes, within `limits`, with a legend of their labels if `legend`."
+        "Put `curves` (`Curve`s) on the axes, within `limits`, with a legend of their labels if `legend`; ghosts faint."
         self._lines(len(curves))
         for c, lr_line, mom_line in zip(curves, self.lr_lines, self.mom_lines):
             lr_line.set_data(c.t, c.lr)
             if c.mom is not None: mom_line.set_data(c.t, c.mom)
             mom_line.set_visible(c.mom is not None)
+            for line in (lr_line, mom_line): line.set_alpha(GHOST_ALPHA if c.ghost else None)
         show_mom = limits.mom is not None
         if show_mom != self._show_mom:
             self._show_mom = show_mom
@@ -596,12 +603,12 @@ class CurvesFigure:
             self.ax.tick_params(labelbottom=not show_mom)
             self.ax.set_xlabel('' if show_mom else 'epoch')
         self.set_limits(limits)
-        labels = tuple(c.label for c in curves) if legend else ()
+        labels = tuple((c.label, c.ghost) for c in curves) if legend else ()     # the legend copies each line's look
         if labels != self._labels:
             self._labels = labels
             if self._legend is not None: self._legend.remove(); self._legend = None
             if labels:      # above the axes, out of the curves' way
-                self._legend = self.ax.legend(self.lr_lines, labels, loc='lower right', bbox_to_anchor=(1, 1),
+                self._legend = self.ax.legend(self.lr_lines, [l for l, _ in labels], loc='lower right', bbox_to_anchor=(1, 1),
                                               ncols=len(labels), fontsize=8, frameon=False, borderaxespad=.2)
 
     def _state(self):

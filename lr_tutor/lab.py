@@ -14,13 +14,14 @@ import ipywidgets as W
 import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from .explore import FrameView, LivePlot, ScheduleControls, code_html, png_bytes, readouts_html, sample, later
+from .explore import (GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, png_bytes, readouts_html,
+                              sample, later)
 from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, cosine, sgdr
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'TASKS', 'GHOST_ALPHA', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape',
-           'train_many', 'train', 'runs_table', 'torch_train', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot',
-           'start_schedule', 'Lab', 'lab', 'lab_figure']
+__all__ = ['OPTIMIZERS', 'TASKS', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape', 'train_many', 'train',
+           'runs_table', 'torch_train', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'start_schedule',
+           'Lab', 'lab', 'lab_figure']
 
 # %% ../nbs/11_lab.ipynb #49b34dab
 OPTIMIZERS = ('sgd', 'adam')
@@ -458,8 +459,6 @@ def torch_train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', moment
     return losses
 
 # %% ../nbs/11_lab.ipynb #1a0f9a6b
-GHOST_ALPHA = .35
-
 def _nice_epochs(x):
     "The epoch axis length: the next of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of 10 at or above `x`."
     e = math.floor(math.log10(x))
@@ -746,11 +745,11 @@ class Lab(W.VBox):
         while len(self._runs) > self._cache_size: self._runs.popitem(last=False)
         return [[self._runs[k] for k in ks] for ks in keys]
 
-    # the schedule panel: the explorer's figure, pinned schedules beside the current one
+    # the schedule panel: the explorer's figure, pinned schedules as faint ghosts beside the current one
     def _curves(self, s):
-        n_px = self.schedule_plot.n_px
-        now = sample(s, n_px, self.task.steps_per_epoch, label='now')
-        return [now] + [sample(p.runs[0].schedule, n_px, self.task.steps_per_epoch, label=p.label) for p in self.pinned]
+        n_px, spe = self.schedule_plot.n_px, self.task.steps_per_epoch
+        now = sample(s, n_px, spe, label='now')
+        return [now] + [sample(p.runs[0].schedule, n_px, spe, label=p.label, ghost=True) for p in self.pinned]
 
     def _show_schedule(self):
         s = self.schedule
