@@ -24,8 +24,8 @@ from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 __all__ = ['MomsSliders', 'ACTIVE_WHEN', 'GHOST_ALPHA', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider',
            'TupleSliders', 'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample',
            'png_bytes', 'Limits', 'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure',
-           'LivePlot', 'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare',
-           'compare', 'time_updates']
+           'LivePlot', 'key_entry', 'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore',
+           'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -798,6 +798,14 @@ def _tolerance(w, v) -> float:
     if isinstance(w, (Slider, IntSlider)): return .49 * w.step
     return 0.
 
+def key_entry(w:W.Widget, value=None) -> list:
+    """`[widget id, trait, value, tolerance]`: how a frame drawn ahead is keyed by widget `w` holding its value (or
+    `value`): a dropdown by its `index`, anything else by its `value`, within the tolerance the page's copy of
+    a slider's value may stray by. `ScheduleControls.key` is made of these; a widget's own toggles key the same way."""
+    if isinstance(w, W.Dropdown): return [w.model_id, 'index', w.index, 0]
+    v = w.value if value is None else value
+    return [w.model_id, 'value', v, _tolerance(w, v)]
+
 def _steps(w:_Slider) -> list:
     "The values one press of an arrow key moves slider `w` to, as the kernel will hold them."
     lo, hi, v = w.min, w.max, w._pos(w.value)
@@ -940,21 +948,17 @@ class ScheduleControls(W.VBox):
         "The widgets the page holds the parameters' values in (composite sliders as their parts)."
         return [l for w in self.sliders.values() for l in _leaves(w)]
 
-    def key(self, changed:dict=None) -> list:
-        """`[[widget id, trait, value, tolerance], ...]`: every control the schedule (and the picture) depends on,
-        as the page holds it (a dropdown by its `index`), now or with `changed` (id(widget) -> value)."""
-        changed, out = changed or {}, []
-        for w in self.toggles + self._controls():
-            if isinstance(w, W.Dropdown): out.append([w.model_id, 'index', w.index, 0])
-            else:
-                v = changed.get(id(w), w.value)
-                out.append([w.model_id, 'value', v, _tolerance(w, v)])
-        return out
+    def key(self, changed:dict=None, also=()) -> list:
+        """`[[widget id, trait, value, tolerance], ...]` (each a `key_entry`): every control the schedule (and the
+        picture) depends on, as the page holds it, now or with `changed` (id(widget) -> value); then the widgets
+        `also`, an owner's own that its picture depends on too (a lab's optimizer dropdown, say)."""
+        changed = changed or {}
+        return [key_entry(w, changed.get(id(w))) for w in [*self.toggles, *self._controls(), *also]]
 
-    def steps(self):
+    def steps(self, also=()):
         """(key, schedule, texts) for each valid state one arrow-key step of one slider away, the slider moved last
         first (untouched yet, as in a lesson showing many: the first slider only); `texts` (widget id -> value):
-        that slider's readout then."""
+        that slider's readout then. `also`: as for `key`."""
         sliders = [l for l in self._controls() if isinstance(l, _Slider) and not l.disabled]
         sliders.sort(key=lambda l: l is not self.moved)
         if self.moved is None: sliders = sliders[:1]
@@ -963,7 +967,7 @@ class ScheduleControls(W.VBox):
                 name, value = self._param(leaf, x)
                 try: s = self.build(**{name: value})
                 except ValueError: continue                   # that step shows an error, not a frame
-                yield self.key({id(leaf): x}), s, {self._readouts[id(leaf)].model_id: leaf.fmt(x)}
+                yield self.key({id(leaf): x}, also), s, {self._readouts[id(leaf)].model_id: leaf.fmt(x)}
 
 # %% ../nbs/02_explore.ipynb #e14c492e
 def readouts_html(c:Curve) -> str:

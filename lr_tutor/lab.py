@@ -675,6 +675,7 @@ class Lab(W.VBox):
         self.three_seeds = W.Checkbox(value=seeds == 3, description='3 seeds', indent=False,
                                       tooltip='train seeds 0, 1, 2 at once and show the band they span',
                                       layout=W.Layout(width='75px'))
+        self._toggles = (self.optimizer, self.three_seeds)     # the lab's own controls the training view depends on
         self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer),
                                          on_change=self._on_schedule)
         self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch, key=self.controls.key,
@@ -774,8 +775,7 @@ class Lab(W.VBox):
 
     def key(self, changed:dict=None) -> list:
         "What the training view's frames are keyed by: the controls' values (see `ScheduleControls.key`) and the lab's toggles."
-        return (self.controls.key(changed) + [[self.optimizer.model_id, 'index', self.optimizer.index, 0],
-                                              [self.three_seeds.model_id, 'value', self.three_seeds.value, 0]])
+        return self.controls.key(changed, also=self._toggles)
 
     def _request(self):
         # in a kernel: retrain once the current burst of changes is handled (a slider drag sends many)
@@ -823,9 +823,8 @@ class Lab(W.VBox):
     def _draw_ahead(self):
         self._prefetching = None
         if self._scheduled or not self.view.shown: return
-        toggles = self.key()[-2:]
         # the moved slider's two steps first (one is usually where it came from, kept), then 4 states at a time
-        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed, 2)
+        self._send_ahead(list(self.controls.steps(also=self._toggles)), self.n_pushed, 2)
 
     def _send_ahead(self, todo, generation, chunk:int=4):
         """Send the frame of the next state of `todo`, then come back for the one after: a change can cut in.
