@@ -21,11 +21,11 @@ from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 
 # %% auto #0
-__all__ = ['MomsSliders', 'ACTIVE_WHEN', 'GHOST_ALPHA', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider',
-           'TupleSliders', 'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample',
-           'png_bytes', 'Limits', 'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure',
-           'LivePlot', 'key_entry', 'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore',
-           'Compare', 'compare', 'time_updates']
+__all__ = ['MomsSliders', 'GHOST_ALPHA', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
+           'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits',
+           'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot', 'key_entry',
+           'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare',
+           'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -271,9 +271,6 @@ class ParamRow(W.VBox):
         self.message.value = (f'<div style="color:#b00020;font-size:12px;margin-left:8px">&#9888; '
                               f'{html.escape(message)}</div>' if message else '')
 
-# Parameters that do nothing for some values of the others: (family, parameter) -> rule on the family's values
-# saying when it acts. Their sliders are greyed out otherwise. (A `Param` field could carry this one day.)
-ACTIVE_WHEN = {('cyclical', 'gamma'): lambda v: v['mode'] == 'exp_range'}
 
 # %% ../nbs/02_explore.ipynb #a1dc46fb
 def final_lr(s:Schedule, steps_per_epoch:int=None) -> float:
@@ -873,11 +870,9 @@ class ScheduleControls(W.VBox):
         self._set_active()
 
     def _set_active(self):
-        "Grey out what has no effect now: the warm-up's sliders without warm-up, and the rules of `ACTIVE_WHEN`."
+        "Grey out what has no effect now: the warm-up's sliders without warm-up, and parameters not `Param.active`."
         values = {k: w.value for k, w in self.params.items()}
-        for k, w in self.params.items():
-            rule = ACTIVE_WHEN.get((self.family.value, k))
-            _set_disabled(w, rule is not None and not rule(values))
+        for k, w in self.params.items(): _set_disabled(w, not self.factory.params[k].active(values))
         for w in self.warmup_sliders.values(): _set_disabled(w, not self.warmup.value)
 
     def _on_family(self, change):

@@ -65,7 +65,8 @@ def _fmt(x): return 'inf' if x == math.inf else ('-inf' if x == -math.inf else f
 
 @dataclass(frozen=True)
 class Param:
-    "How a schedule parameter is checked and shown: `kind`, valid range, slider range `ui`, `doc`."
+    """How a schedule parameter is checked and shown: `kind`, valid range, slider range `ui`, `doc`, and
+    `active_when` (another parameter's name and its values) if it does anything only for those."""
     kind: str                    # 'rate', 'epochs', 'count', 'real', 'choice', 'moms' or 'milestones'
     lo: float = -math.inf
     hi: float = math.inf
@@ -76,6 +77,13 @@ class Param:
     ui: tuple = None             # (min, max) a slider should span
     choices: tuple = ()
     doc: str = ''
+    active_when: tuple = None    # (name, values): acts only while parameter `name` is one of `values`
+
+    def active(self, values:dict) -> bool:
+        "Whether the parameter does anything when its family's parameters are `values` (name -> value)."
+        if self.active_when is None: return True
+        name, among = self.active_when
+        return values[name] in among
 
     @property
     def valid_range(self) -> str:
@@ -260,6 +268,9 @@ def family(order=(), **params):
         sig = inspect.signature(build)
         missing = set(sig.parameters) ^ set(params)
         if missing: raise TypeError(f'{build.__name__}: parameters and Param specs differ: {missing}')
+        for k, p in params.items():
+            if p.active_when is not None and p.active_when[0] not in params:
+                raise TypeError(f'{build.__name__}: {k} is active_when {p.active_when[0]!r}, which is no parameter of it')
         @functools.wraps(build)
         def make(*args, **kwargs):
             bound = sig.bind(*args, **kwargs)
@@ -375,7 +386,8 @@ def flat_cos(lr=1e-3, n_epochs=10, pct_start=.75, div_final=1e5):
         step_size=Epochs('Epochs from bottom to top (half a cycle).', ui=(.5, 20)),
         mode=Param('choice', choices=('triangular', 'triangular2', 'exp_range'),
                    doc='triangular: same height; triangular2: halve each cycle; exp_range: shrink by gamma^t.'),
-        gamma=Param('real', 0., 1., lo_open=True, ui=(.5, 1.), doc='exp_range: height shrinks by this per epoch.'),
+        gamma=Param('real', 0., 1., lo_open=True, ui=(.5, 1.), doc='exp_range: height shrinks by this per epoch.',
+                    active_when=('mode', ('exp_range',))),
         n_epochs=_N_EPOCHS, order=[('base_lr', 'max_lr')])
 def cyclical(base_lr=1e-4, max_lr=1e-2, step_size=2, mode='triangular', gamma=1., n_epochs=16):
     "Smith's cyclical learning rates, with `step_size` in epochs."
