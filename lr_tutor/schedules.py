@@ -262,6 +262,12 @@ def _families_in(s):
 # %% ../nbs/00_schedules.ipynb #c4728236
 FAMILIES = {}
 
+def _order_message(params, vals, lo, hi) -> str:
+    "Why `vals[lo] > vals[hi]` is refused: rates written by `fmt_rate` (exactly where 3 digits would show them equal)."
+    shown = {k: fmt_rate(vals[k]) if params[k].kind == 'rate' else repr(vals[k]) for k in (lo, hi)}
+    if shown[lo] == shown[hi]: shown = {k: repr(vals[k]) for k in (lo, hi)}
+    return f'{lo} must be <= {hi} (got {lo}={shown[lo]}, {hi}={shown[hi]})'
+
 def family(order=(), **params):
     "Register a family whose parameters are described by `params`; `order` lists (low, high) pairs."
     def register(build):
@@ -277,8 +283,7 @@ def family(order=(), **params):
             bound.apply_defaults()
             vals = {k: params[k].check(k, v) for k, v in bound.arguments.items()}
             for lo, hi in order:
-                if vals[lo] > vals[hi]:
-                    raise ValueError(f'{lo} must be <= {hi} (got {lo}={vals[lo]!r}, {hi}={vals[hi]!r})')
+                if vals[lo] > vals[hi]: raise ValueError(_order_message(params, vals, lo, hi))
             return Schedule(build.__name__, vals, build(**vals))
         make.params, make.order = params, tuple(order)
         FAMILIES[build.__name__] = make
