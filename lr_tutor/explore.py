@@ -22,8 +22,8 @@ from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 
 # %% auto #0
 __all__ = ['MomsSliders', 'GHOST_ALPHA', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
-           'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits',
-           'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot', 'key_entry',
+           'param_widget', 'TypedReadout', 'ParamRow', 'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits',
+           'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot', 'key_entry',
            'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare',
            'time_updates']
 
@@ -273,30 +273,6 @@ class ParamRow(W.VBox):
 
 
 # %% ../nbs/02_explore.ipynb #a1dc46fb
-def final_lr(s:Schedule, steps_per_epoch:int=None) -> float:
-    """The last rate training uses: with `steps_per_epoch`, the last batch's (taken at its start); otherwise the
-    limit from the left at `n_epochs` (a step down exactly at the end is never used)."""
-    n = s.n_epochs
-    if steps_per_epoch:
-        n_steps = int(round(n * steps_per_epoch))
-        return float(s((n_steps - 1) / steps_per_epoch))
-    at_end, before = float(s(n)), float(s(n * (1 - 1e-12)))
-    return at_end if math.isclose(before, at_end, rel_tol=1e-9, abs_tol=1e-300) else before
-
-def peak_lr(s:Schedule, n:int=2001) -> float:
-    """The highest rate `s` reaches: the top of its `lr_range` where it gets there (exactly), else the highest
-    of `n` samples, refined by zooming in between its neighbours (each zoom 100x, to 1e-10 of the first step)."""
-    t = np.linspace(0, s.n_epochs, n)
-    lr = s(t)
-    best, top = float(lr.max()), float(s.lr_range[1])
-    for _ in range(4):
-        if best == top: break
-        i = int(lr.argmax())
-        t = np.linspace(t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)], 201)
-        lr = s(t)
-        best = max(best, float(lr.max()))
-    return top if math.isclose(best, top, rel_tol=1e-6) else best
-
 GHOST_ALPHA = .35        # how faint a ghost (a pinned run or schedule, kept to compare) is drawn
 
 class Curve(NamedTuple):
@@ -330,7 +306,7 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
     """`s` sampled for a plot `n_px` pixels wide: 2 points per pixel column or, with `steps_per_epoch`, the
     per-batch rates reduced to each column's lowest and highest (`decimate=False`: every step / 10,001 points);
     `ghost`: to be drawn faint.
-    Its `peak` is `peak_lr(s)` and its `final` is `final_lr(s, steps_per_epoch)`."""
+    Its `peak` is `s.peak_lr()` and its `final` is `s.final_lr(steps_per_epoch)`."""
     n = s.n_epochs
     n_steps = None
     if steps_per_epoch:
@@ -346,7 +322,7 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
         lr = s(t)
         area = float(np.sum((lr[1:] + lr[:-1]) * np.diff(t)) / 2)
     mom = s.momentum(t) if s.has_momentum else None
-    return Curve(s.family if label is None else label, t, lr, mom, peak_lr(s), final_lr(s, steps_per_epoch), n, area,
+    return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(n_steps and steps_per_epoch), n, area,
                  n_steps, ghost)
 
 # %% ../nbs/02_explore.ipynb #7f171b86

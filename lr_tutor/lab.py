@@ -848,7 +848,7 @@ class Lab(W.VBox):
         r = runs[0]
         if r.diverged is not None:
             return (f'<span style="color:#b00020">&#9888; diverged at step {r.diverged:,} of {r.n_steps:,} '
-                    f'(peak lr {fmt_rate(float(r.lr.max()))}); the curves stop there</span>')
+                    f'(peak lr {fmt_rate(r.schedule.peak_lr())}); the curves stop there</span>')
         steps = r.steps_to_target()
         parts = [f'<b>final loss</b> {r.final_loss:.3g}']
         if r.test_accuracy is not None: parts.append(f'<b>test accuracy</b> {r.final_accuracy:.1%}')
@@ -863,7 +863,7 @@ class Lab(W.VBox):
     def pin(self) -> Pinned:
         "Keep the current runs as a ghost in every panel and a row of the table."
         r = self.result
-        label = f'{r.schedule.family} {fmt_rate(float(r.lr.max()))}' + ('' if r.optimizer == 'sgd' else f' ({r.optimizer})')
+        label = f'{r.schedule.family} {fmt_rate(r.schedule.peak_lr())}' + ('' if r.optimizer == 'sgd' else f' ({r.optimizer})')
         p = Pinned(self.results, label, len(self.pinned) + 1)     # colour i+1: the schedule panel's line i+1
         self.pinned.append(p)
         self._redraw_all()

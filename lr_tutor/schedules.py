@@ -213,6 +213,29 @@ class Schedule:
         "The rates at every batch's start, as fastai's and PyTorch's per-batch schedulers sample them."
         return self(np.arange(self.n_batches(steps_per_epoch)) / steps_per_epoch)
 
+    def final_lr(self, steps_per_epoch:int=None) -> float:
+        """The last rate training uses: with `steps_per_epoch`, the last batch's (taken at its start); otherwise the
+        limit from the left at `n_epochs` (a step down exactly at the end is never used)."""
+        if steps_per_epoch is not None:
+            return float(self((max(self.n_batches(steps_per_epoch), 1) - 1) / steps_per_epoch))
+        n = self.n_epochs
+        at_end, before = float(self(n)), float(self(n * (1 - 1e-12)))
+        return at_end if math.isclose(before, at_end, rel_tol=1e-9, abs_tol=1e-300) else before
+
+    def peak_lr(self, n:int=2001) -> float:
+        """The highest rate the schedule reaches: the top of its `lr_range` where it gets there (exactly), else the
+        highest of `n` samples, refined by zooming in between its neighbours (each zoom 100x, to 1e-10 of the first step)."""
+        t = np.linspace(0, self.n_epochs, n)
+        lr = self(t)
+        best, top = float(lr.max()), float(self.lr_range[1])
+        for _ in range(4):
+            if best == top: break
+            i = int(lr.argmax())
+            t = np.linspace(t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)], 201)
+            lr = self(t)
+            best = max(best, float(lr.max()))
+        return top if math.isclose(best, top, rel_tol=1e-6) else best
+
     def __repr__(self):
         args = ', '.join(f'{k}={_py(v)!r}' for k, v in self.params.items())
         return f'{self.family}({args})'
