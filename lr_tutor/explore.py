@@ -322,7 +322,7 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
         lr = s(t)
         area = float(np.sum((lr[1:] + lr[:-1]) * np.diff(t)) / 2)
     mom = s.momentum(t) if s.has_momentum else None
-    return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(n_steps and steps_per_epoch), n, area,
+    return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(steps_per_epoch or None), n, area,
                  n_steps, ghost)
 
 # %% ../nbs/02_explore.ipynb #7f171b86
@@ -815,6 +815,7 @@ class ScheduleControls(W.VBox):
         self.error.add_class('lr-tutor-error')
         self.param_box = W.VBox()
         self.moved = None                     # the slider moved last: its next steps are drawn ahead first
+        self._holding = False                 # values being set together (`set_values`): one update for them all
         super().__init__([W.HBox(self.toggles), self.param_box, self.error], layout=W.Layout(width='380px'))
         self.add_class('lr-tutor-controls')
         self._make_sliders()
@@ -859,6 +860,7 @@ class ScheduleControls(W.VBox):
         self._update()
 
     def _changed(self, change):
+        if self._holding: return
         self._cause = change.owner
         self._set_active()
         self._update()
@@ -885,6 +887,19 @@ class ScheduleControls(W.VBox):
         self._values[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
         self.schedule = s
         if notify and self._on_change is not None: self._on_change(s)
+
+    def set_values(self, **values):
+        """Set parameters (name -> value) together: one new schedule and one `on_change` for them all (one by one,
+        each state between would be built, and maybe refused: lowering `max_lr` below `base_lr` first, say)."""
+        unknown = sorted(set(values) - set(self.sliders))
+        if unknown: raise ValueError(f'set_values takes parameters of these controls ({", ".join(self.sliders)}), got {", ".join(unknown)}')
+        self._holding = True
+        try:
+            for k, v in values.items(): self.sliders[k].value = v
+        finally: self._holding = False
+        self._cause = None
+        self._set_active()
+        self._update()
 
     def build(self, **changes) -> Schedule:
         "The schedule the widgets describe now, or with `changes` (name -> value); a `ValueError` if none."

@@ -696,8 +696,10 @@ class Lab(W.VBox):
         panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code],
                        layout=W.Layout(width=f'{schedule_figsize[0] * 100:.0f}px'))
         top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
+        self.hint = W.HTML()                          # a line about the rate when the optimizer changes
+        self.hint.add_class('lr-tutor-lab-hint')
         bar = W.HBox([W.HTML(f'<b>{html.escape(self.task.name)}</b>', layout=W.Layout(width='80px')), self.optimizer,
-                      self.three_seeds, self.pin_button, self.clear_button], layout=W.Layout(align_items='center'))
+                      self.three_seeds, self.pin_button, self.clear_button, self.hint], layout=W.Layout(align_items='center'))
         super().__init__([top, bar, self.view, self.readouts, self.table])
         self.add_class('lr-tutor-lab')
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
@@ -710,7 +712,7 @@ class Lab(W.VBox):
         self._show_schedule()
         self.schedule_plot.render()
         self._retrain()
-        self.optimizer.observe(self._on_toggle, 'value')
+        self.optimizer.observe(self._on_optimizer, 'value')
         self.three_seeds.observe(self._on_toggle, 'value')
         self.pin_button.on_click(lambda _: self.pin())
         self.clear_button.on_click(lambda _: self.clear_pins())
@@ -768,10 +770,26 @@ class Lab(W.VBox):
 
     # hearing of changes
     def _on_schedule(self, s):
+        self.hint.value = ''                          # the learner chose the rates: the hint has done its job
         self._show_schedule()
         self._request()
 
     def _on_toggle(self, change): self._request()
+
+    def _on_optimizer(self, change):
+        "Another optimizer: rates still at the old one's starting values move to the new one's; others stay, with a hint."
+        old, new = (start_schedule(self.controls.family.value, self.task, o).params for o in (change.old, change.new))
+        rates = [k for k, p in self.controls.factory.params.items() if p.kind == 'rate']
+        now = {k: self.sliders[k].value for k in rates}
+        differ = [k for k in rates if now[k] != new[k]]
+        if differ and all(now[k] == old[k] for k in rates):
+            self.controls.set_values(**{k: new[k] for k in differ})    # retrains, as any change of the schedule
+            return
+        if differ:
+            self.hint.value = (f'<span style="font-size:12px">{change.new} starts this task at '
+                               f'{", ".join(f"{k}={fmt_rate(new[k])}" for k in differ)}; kept '
+                               f'{", ".join(f"{k}={fmt_rate(now[k])}" for k in differ)}</span>')
+        self._request()
 
     def key(self, changed:dict=None) -> list:
         "What the training view's frames are keyed by: the controls' values (see `ScheduleControls.key`) and the lab's toggles."
