@@ -322,8 +322,8 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
         lr = s(t)
         area = float(np.sum((lr[1:] + lr[:-1]) * np.diff(t)) / 2)
     mom = s.momentum(t) if s.has_momentum else None
-    return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(steps_per_epoch or None), n, area,
-                 n_steps, ghost)
+    return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(steps_per_epoch or None),
+                 n, area, n_steps, ghost)
 
 # %% ../nbs/02_explore.ipynb #7f171b86
 def png_bytes(rgba:np.ndarray, level:int=1) -> bytes:

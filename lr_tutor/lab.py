@@ -14,8 +14,8 @@ import ipywidgets as W
 import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from .explore import (GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, png_bytes, readouts_html,
-                              sample, later)
+from .explore import (GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, later, png_bytes,
+    readouts_html, sample)
 from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, cosine, sgdr
 
 # %% auto #0
@@ -783,8 +783,9 @@ class Lab(W.VBox):
         now = {k: self.sliders[k].value for k in rates}
         differ = [k for k in rates if now[k] != new[k]]
         if differ and all(now[k] == old[k] for k in rates):
-            self.controls.set_values(**{k: new[k] for k in differ})    # retrains, as any change of the schedule
-            return
+            before = self.controls.schedule
+            self.controls.set_values(**{k: new[k] for k in differ})
+            if self.controls.schedule is not before: return            # a new schedule retrains, as any does
         if differ:
             self.hint.value = (f'<span style="font-size:12px">{change.new} starts this task at '
                                f'{", ".join(f"{k}={fmt_rate(new[k])}" for k in differ)}; kept '
