@@ -21,10 +21,11 @@ from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 
 # %% auto #0
-__all__ = ['MomsSliders', 'ACTIVE_WHEN', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
-           'param_widget', 'TypedReadout', 'ParamRow', 'final_lr', 'peak_lr', 'Curve', 'sample', 'png_bytes', 'Limits',
-           'axis_limits', 'FrameView', 'ImageOutput', 'IpymplOutput', 'CurvesFigure', 'LivePlot', 'ScheduleControls',
-           'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
+__all__ = ['MomsSliders', 'GHOST_ALPHA', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
+           'param_widget', 'TypedReadout', 'ParamRow', 'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits',
+           'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot', 'key_entry',
+           'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare',
+           'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -270,37 +271,13 @@ class ParamRow(W.VBox):
         self.message.value = (f'<div style="color:#b00020;font-size:12px;margin-left:8px">&#9888; '
                               f'{html.escape(message)}</div>' if message else '')
 
-# Parameters that do nothing for some values of the others: (family, parameter) -> rule on the family's values
-# saying when it acts. Their sliders are greyed out otherwise. (A `Param` field could carry this one day.)
-ACTIVE_WHEN = {('cyclical', 'gamma'): lambda v: v['mode'] == 'exp_range'}
 
 # %% ../nbs/02_explore.ipynb #a1dc46fb
-def final_lr(s:Schedule, steps_per_epoch:int=None) -> float:
-    """The last rate training uses: with `steps_per_epoch`, the last batch's (taken at its start); otherwise the
-    limit from the left at `n_epochs` (a step down exactly at the end is never used)."""
-    n = s.n_epochs
-    if steps_per_epoch:
-        n_steps = int(round(n * steps_per_epoch))
-        return float(s((n_steps - 1) / steps_per_epoch))
-    at_end, before = float(s(n)), float(s(n * (1 - 1e-12)))
-    return at_end if math.isclose(before, at_end, rel_tol=1e-9, abs_tol=1e-300) else before
-
-def peak_lr(s:Schedule, n:int=2001) -> float:
-    """The highest rate `s` reaches: the top of its `lr_range` where it gets there (exactly), else the highest
-    of `n` samples, refined by zooming in between its neighbours (each zoom 100x, to 1e-10 of the first step)."""
-    t = np.linspace(0, s.n_epochs, n)
-    lr = s(t)
-    best, top = float(lr.max()), float(s.lr_range[1])
-    for _ in range(4):
-        if best == top: break
-        i = int(lr.argmax())
-        t = np.linspace(t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)], 201)
-        lr = s(t)
-        best = max(best, float(lr.max()))
-    return top if math.isclose(best, top, rel_tol=1e-6) else best
+GHOST_ALPHA = .35        # how faint a ghost (a pinned run or schedule, kept to compare) is drawn
 
 class Curve(NamedTuple):
-    "A schedule sampled for drawing: times `t` (epochs), `lr` (and `mom`) there, and its readouts."
+    """A schedule sampled for drawing: times `t` (epochs), `lr` (and `mom`) there, and its readouts; `ghost`:
+    drawn faint (`GHOST_ALPHA`), as a pinned schedule kept to compare is."""
     label: str
     t: np.ndarray
     lr: np.ndarray
@@ -310,6 +287,7 @@ class Curve(NamedTuple):
     n_epochs: float
     area: float
     n_steps: int | None = None
+    ghost: bool = False
 
 def _min_max_columns(values, n_cols):
     "Indices of each of `n_cols` equal column's lowest and highest value, in order: an exact envelope."
@@ -323,10 +301,12 @@ def _min_max_columns(values, n_cols):
     idx = np.concatenate([[0], np.minimum(pairs, n - 1), [n - 1]])
     return idx[np.diff(idx, prepend=-1) > 0]                  # sorted already: drop repeats
 
-def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=True, label:str=None) -> Curve:
+def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=True, label:str=None,
+           ghost:bool=False) -> Curve:
     """`s` sampled for a plot `n_px` pixels wide: 2 points per pixel column or, with `steps_per_epoch`, the
-    per-batch rates reduced to each column's lowest and highest (`decimate=False`: every step / 10,001 points).
-    Its `peak` is `peak_lr(s)` and its `final` is `final_lr(s, steps_per_epoch)`."""
+    per-batch rates reduced to each column's lowest and highest (`decimate=False`: every step / 10,001 points);
+    `ghost`: to be drawn faint.
+    Its `peak` is `s.peak_lr()` and its `final` is `s.final_lr(steps_per_epoch)`."""
     n = s.n_epochs
     n_steps = None
     if steps_per_epoch:
@@ -342,8 +322,8 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
         lr = s(t)
         area = float(np.sum((lr[1:] + lr[:-1]) * np.diff(t)) / 2)
     mom = s.momentum(t) if s.has_momentum else None
-    return Curve(s.family if label is None else label, t, lr, mom, peak_lr(s), final_lr(s, steps_per_epoch), n, area,
-                 n_steps)
+    return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(steps_per_epoch or None),
+                 n, area, n_steps, ghost)
 
 # %% ../nbs/02_explore.ipynb #7f171b86
 def png_bytes(rgba:np.ndarray, level:int=1) -> bytes:
@@ -513,12 +493,16 @@ def _stop_loop_work():
     # while Python shuts down, and drawing then aborts the process: wait for one in progress, skip the rest
     with _LOOP_LOCK: _EXITING.append(True)
 
-def _later(f, lock=_LOOP_LOCK, exiting=_EXITING):
-    "`f` as an event-loop callback that does nothing once Python is exiting."
+def later(f:Callable, lock=_LOOP_LOCK, exiting=_EXITING) -> Callable:
+    """`f` as an event-loop callback for idle work (`loop.call_soon(later(f))`, `loop.call_later(dt, later(f))`):
+    it runs `f` unless Python is exiting, when drawing could abort the process. Every widget's idle job goes
+    through it: the explorer's, the lab's and a task's own."""
     def run():          # `lock` and `exiting` held here: at exit a notebook's namespace may be cleared first
         with lock:
             if not exiting: f()
     return run
+
+_later = later      # its first, private name, for code written against it
 
 class CurvesFigure:
     """The learning rate over epochs on top, momentum below (hidden when no curve has momentum), drawn on
@@ -577,12 +561,13 @@ class CurvesFigure:
         if lim.mom is not None: self._lim(self.mom_ax, 'y', lim.mom)
 
     def show(self, curves, limits:Limits, legend:bool=False):
-        "Put `curves` (`Curve`s) on the axes, within `limits`, with a legend of their labels if `legend`."
+        "Put `curves` (`Curve`s) on the axes, within `limits`, with a legend of their labels if `legend`; ghosts faint."
         self._lines(len(curves))
         for c, lr_line, mom_line in zip(curves, self.lr_lines, self.mom_lines):
             lr_line.set_data(c.t, c.lr)
             if c.mom is not None: mom_line.set_data(c.t, c.mom)
             mom_line.set_visible(c.mom is not None)
+            for line in (lr_line, mom_line): line.set_alpha(GHOST_ALPHA if c.ghost else None)
         show_mom = limits.mom is not None
         if show_mom != self._show_mom:
             self._show_mom = show_mom
@@ -591,12 +576,12 @@ class CurvesFigure:
             self.ax.tick_params(labelbottom=not show_mom)
             self.ax.set_xlabel('' if show_mom else 'epoch')
         self.set_limits(limits)
-        labels = tuple(c.label for c in curves) if legend else ()
+        labels = tuple((c.label, c.ghost) for c in curves) if legend else ()     # the legend copies each line's look
         if labels != self._labels:
             self._labels = labels
             if self._legend is not None: self._legend.remove(); self._legend = None
             if labels:      # above the axes, out of the curves' way
-                self._legend = self.ax.legend(self.lr_lines, labels, loc='lower right', bbox_to_anchor=(1, 1),
+                self._legend = self.ax.legend(self.lr_lines, [l for l, _ in labels], loc='lower right', bbox_to_anchor=(1, 1),
                                               ncols=len(labels), fontsize=8, frameon=False, borderaxespad=.2)
 
     def _state(self):
@@ -680,7 +665,7 @@ class LivePlot:
             if loop is not None:
                 if self._scheduled is not loop:         # not yet scheduled on this loop
                     self._scheduled = loop
-                    loop.call_soon(_later(self.flush))
+                    loop.call_soon(later(self.flush))
                 return
         self.render()
 
@@ -702,7 +687,7 @@ class LivePlot:
         "Draw ahead once the kernel has been idle a moment (0.1 s: long enough to stay out of a burst of changes)."
         if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
         if self.prefetch and self.drawing.blit:
-            try: self._prefetching = asyncio.get_running_loop().call_later(.1, _later(self.draw_ahead))
+            try: self._prefetching = asyncio.get_running_loop().call_later(.1, later(self.draw_ahead))
             except RuntimeError: pass
 
     def frame_for(self, curves) -> bytes:
@@ -721,7 +706,7 @@ class LivePlot:
         if item is None: return
         key, curves, *texts = item
         self.output.send_ahead(self.frame_for(curves), key, generation, *texts)
-        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(todo, generation)))
+        try: self._prefetching = asyncio.get_running_loop().call_soon(later(lambda: self._send_ahead(todo, generation)))
         except RuntimeError: pass
 
     def draw_ahead(self):
@@ -786,6 +771,14 @@ def _tolerance(w, v) -> float:
     if isinstance(w, (Slider, IntSlider)): return .49 * w.step
     return 0.
 
+def key_entry(w:W.Widget, value=None) -> list:
+    """`[widget id, trait, value, tolerance]`: how a frame drawn ahead is keyed by widget `w` holding its value (or
+    `value`): a dropdown by its `index`, anything else by its `value`, within the tolerance the page's copy of
+    a slider's value may stray by. `ScheduleControls.key` is made of these; a widget's own toggles key the same way."""
+    if isinstance(w, W.Dropdown): return [w.model_id, 'index', w.index, 0]
+    v = w.value if value is None else value
+    return [w.model_id, 'value', v, _tolerance(w, v)]
+
 def _steps(w:_Slider) -> list:
     "The values one press of an arrow key moves slider `w` to, as the kernel will hold them."
     lo, hi, v = w.min, w.max, w._pos(w.value)
@@ -822,6 +815,7 @@ class ScheduleControls(W.VBox):
         self.error.add_class('lr-tutor-error')
         self.param_box = W.VBox()
         self.moved = None                     # the slider moved last: its next steps are drawn ahead first
+        self._holding = False                 # values being set together (`set_values`): one update for them all
         super().__init__([W.HBox(self.toggles), self.param_box, self.error], layout=W.Layout(width='380px'))
         self.add_class('lr-tutor-controls')
         self._make_sliders()
@@ -853,11 +847,9 @@ class ScheduleControls(W.VBox):
         self._set_active()
 
     def _set_active(self):
-        "Grey out what has no effect now: the warm-up's sliders without warm-up, and the rules of `ACTIVE_WHEN`."
+        "Grey out what has no effect now: the warm-up's sliders without warm-up, and parameters not `Param.active`."
         values = {k: w.value for k, w in self.params.items()}
-        for k, w in self.params.items():
-            rule = ACTIVE_WHEN.get((self.family.value, k))
-            _set_disabled(w, rule is not None and not rule(values))
+        for k, w in self.params.items(): _set_disabled(w, not self.factory.params[k].active(values))
         for w in self.warmup_sliders.values(): _set_disabled(w, not self.warmup.value)
 
     def _on_family(self, change):
@@ -868,6 +860,7 @@ class ScheduleControls(W.VBox):
         self._update()
 
     def _changed(self, change):
+        if self._holding: return
         self._cause = change.owner
         self._set_active()
         self._update()
@@ -894,6 +887,19 @@ class ScheduleControls(W.VBox):
         self._values[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
         self.schedule = s
         if notify and self._on_change is not None: self._on_change(s)
+
+    def set_values(self, **values):
+        """Set parameters (name -> value) together: one new schedule and one `on_change` for them all (one by one,
+        each state between would be built, and maybe refused: lowering `max_lr` below `base_lr` first, say)."""
+        unknown = sorted(set(values) - set(self.sliders))
+        if unknown: raise ValueError(f'set_values takes parameters of these controls ({", ".join(self.sliders)}), got {", ".join(unknown)}')
+        self._holding = True
+        try:
+            for k, v in values.items(): self.sliders[k].value = v
+        finally: self._holding = False
+        self._cause = None
+        self._set_active()
+        self._update()
 
     def build(self, **changes) -> Schedule:
         "The schedule the widgets describe now, or with `changes` (name -> value); a `ValueError` if none."
@@ -928,21 +934,17 @@ class ScheduleControls(W.VBox):
         "The widgets the page holds the parameters' values in (composite sliders as their parts)."
         return [l for w in self.sliders.values() for l in _leaves(w)]
 
-    def key(self, changed:dict=None) -> list:
-        """`[[widget id, trait, value, tolerance], ...]`: every control the schedule (and the picture) depends on,
-        as the page holds it (a dropdown by its `index`), now or with `changed` (id(widget) -> value)."""
-        changed, out = changed or {}, []
-        for w in self.toggles + self._controls():
-            if isinstance(w, W.Dropdown): out.append([w.model_id, 'index', w.index, 0])
-            else:
-                v = changed.get(id(w), w.value)
-                out.append([w.model_id, 'value', v, _tolerance(w, v)])
-        return out
+    def key(self, changed:dict=None, also=()) -> list:
+        """`[[widget id, trait, value, tolerance], ...]` (each a `key_entry`): every control the schedule (and the
+        picture) depends on, as the page holds it, now or with `changed` (id(widget) -> value); then the widgets
+        `also`, an owner's own that its picture depends on too (a lab's optimizer dropdown, say)."""
+        changed = changed or {}
+        return [key_entry(w, changed.get(id(w))) for w in [*self.toggles, *self._controls(), *also]]
 
-    def steps(self):
+    def steps(self, also=()):
         """(key, schedule, texts) for each valid state one arrow-key step of one slider away, the slider moved last
         first (untouched yet, as in a lesson showing many: the first slider only); `texts` (widget id -> value):
-        that slider's readout then."""
+        that slider's readout then. `also`: as for `key`."""
         sliders = [l for l in self._controls() if isinstance(l, _Slider) and not l.disabled]
         sliders.sort(key=lambda l: l is not self.moved)
         if self.moved is None: sliders = sliders[:1]
@@ -951,7 +953,7 @@ class ScheduleControls(W.VBox):
                 name, value = self._param(leaf, x)
                 try: s = self.build(**{name: value})
                 except ValueError: continue                   # that step shows an error, not a frame
-                yield self.key({id(leaf): x}), s, {self._readouts[id(leaf)].model_id: leaf.fmt(x)}
+                yield self.key({id(leaf): x}, also), s, {self._readouts[id(leaf)].model_id: leaf.fmt(x)}
 
 # %% ../nbs/02_explore.ipynb #e14c492e
 def readouts_html(c:Curve) -> str:

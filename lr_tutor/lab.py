@@ -14,13 +14,14 @@ import ipywidgets as W
 import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from .explore import FrameView, LivePlot, ScheduleControls, code_html, png_bytes, readouts_html, sample, _later
+from .explore import (GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, later, png_bytes,
+    readouts_html, sample)
 from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, cosine, sgdr
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'TASKS', 'GHOST_ALPHA', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape',
-           'train_many', 'train', 'runs_table', 'torch_train', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot',
-           'start_schedule', 'Lab', 'lab', 'lab_figure']
+__all__ = ['OPTIMIZERS', 'TASKS', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape', 'train_many', 'train',
+           'runs_table', 'torch_train', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'start_schedule',
+           'Lab', 'lab', 'lab_figure']
 
 # %% ../nbs/11_lab.ipynb #49b34dab
 OPTIMIZERS = ('sgd', 'adam')
@@ -458,8 +459,6 @@ def torch_train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', moment
     return losses
 
 # %% ../nbs/11_lab.ipynb #1a0f9a6b
-GHOST_ALPHA = .35
-
 def _nice_epochs(x):
     "The epoch axis length: the next of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of 10 at or above `x`."
     e = math.floor(math.log10(x))
@@ -676,6 +675,7 @@ class Lab(W.VBox):
         self.three_seeds = W.Checkbox(value=seeds == 3, description='3 seeds', indent=False,
                                       tooltip='train seeds 0, 1, 2 at once and show the band they span',
                                       layout=W.Layout(width='75px'))
+        self._toggles = (self.optimizer, self.three_seeds)     # the lab's own controls the training view depends on
         self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer),
                                          on_change=self._on_schedule)
         self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch, key=self.controls.key,
@@ -696,8 +696,10 @@ class Lab(W.VBox):
         panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code],
                        layout=W.Layout(width=f'{schedule_figsize[0] * 100:.0f}px'))
         top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
+        self.hint = W.HTML()                          # a line about the rate when the optimizer changes
+        self.hint.add_class('lr-tutor-lab-hint')
         bar = W.HBox([W.HTML(f'<b>{html.escape(self.task.name)}</b>', layout=W.Layout(width='80px')), self.optimizer,
-                      self.three_seeds, self.pin_button, self.clear_button], layout=W.Layout(align_items='center'))
+                      self.three_seeds, self.pin_button, self.clear_button, self.hint], layout=W.Layout(align_items='center'))
         super().__init__([top, bar, self.view, self.readouts, self.table])
         self.add_class('lr-tutor-lab')
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
@@ -710,7 +712,7 @@ class Lab(W.VBox):
         self._show_schedule()
         self.schedule_plot.render()
         self._retrain()
-        self.optimizer.observe(self._on_toggle, 'value')
+        self.optimizer.observe(self._on_optimizer, 'value')
         self.three_seeds.observe(self._on_toggle, 'value')
         self.pin_button.on_click(lambda _: self.pin())
         self.clear_button.on_click(lambda _: self.clear_pins())
@@ -746,11 +748,11 @@ class Lab(W.VBox):
         while len(self._runs) > self._cache_size: self._runs.popitem(last=False)
         return [[self._runs[k] for k in ks] for ks in keys]
 
-    # the schedule panel: the explorer's figure, pinned schedules beside the current one
+    # the schedule panel: the explorer's figure, pinned schedules as faint ghosts beside the current one
     def _curves(self, s):
-        n_px = self.schedule_plot.n_px
-        now = sample(s, n_px, self.task.steps_per_epoch, label='now')
-        return [now] + [sample(p.runs[0].schedule, n_px, self.task.steps_per_epoch, label=p.label) for p in self.pinned]
+        n_px, spe = self.schedule_plot.n_px, self.task.steps_per_epoch
+        now = sample(s, n_px, spe, label='now')
+        return [now] + [sample(p.runs[0].schedule, n_px, spe, label=p.label, ghost=True) for p in self.pinned]
 
     def _show_schedule(self):
         s = self.schedule
@@ -768,15 +770,31 @@ class Lab(W.VBox):
 
     # hearing of changes
     def _on_schedule(self, s):
+        self.hint.value = ''                          # the learner chose the rates: the hint has done its job
         self._show_schedule()
         self._request()
 
     def _on_toggle(self, change): self._request()
 
+    def _on_optimizer(self, change):
+        "Another optimizer: rates still at the old one's starting values move to the new one's; others stay, with a hint."
+        old, new = (start_schedule(self.controls.family.value, self.task, o).params for o in (change.old, change.new))
+        rates = [k for k, p in self.controls.factory.params.items() if p.kind == 'rate']
+        now = {k: self.sliders[k].value for k in rates}
+        differ = [k for k in rates if now[k] != new[k]]
+        if differ and all(now[k] == old[k] for k in rates):
+            before = self.controls.schedule
+            self.controls.set_values(**{k: new[k] for k in differ})
+            if self.controls.schedule is not before: return            # a new schedule retrains, as any does
+        if differ:
+            self.hint.value = (f'<span style="font-size:12px">{change.new} starts this task at '
+                               f'{", ".join(f"{k}={fmt_rate(new[k])}" for k in differ)}; kept '
+                               f'{", ".join(f"{k}={fmt_rate(now[k])}" for k in differ)}</span>')
+        self._request()
+
     def key(self, changed:dict=None) -> list:
         "What the training view's frames are keyed by: the controls' values (see `ScheduleControls.key`) and the lab's toggles."
-        return (self.controls.key(changed) + [[self.optimizer.model_id, 'index', self.optimizer.index, 0],
-                                              [self.three_seeds.model_id, 'value', self.three_seeds.value, 0]])
+        return self.controls.key(changed, also=self._toggles)
 
     def _request(self):
         # in a kernel: retrain once the current burst of changes is handled (a slider drag sends many)
@@ -786,7 +804,7 @@ class Lab(W.VBox):
         if loop is None: return self._retrain()
         if self._scheduled is not loop:
             self._scheduled = loop
-            loop.call_soon(_later(self.flush))
+            loop.call_soon(later(self.flush))
 
     def flush(self):
         "Finish the pending retrain, and send the pending frames, now (after a slider was set from Python, in a kernel)."
@@ -818,15 +836,14 @@ class Lab(W.VBox):
     def _ahead_soon(self, *_):
         if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
         if not self.prefetch: return
-        try: self._prefetching = asyncio.get_running_loop().call_later(.1, _later(self._draw_ahead))
+        try: self._prefetching = asyncio.get_running_loop().call_later(.1, later(self._draw_ahead))
         except RuntimeError: pass
 
     def _draw_ahead(self):
         self._prefetching = None
         if self._scheduled or not self.view.shown: return
-        toggles = self.key()[-2:]
         # the moved slider's two steps first (one is usually where it came from, kept), then 4 states at a time
-        self._send_ahead([(key + toggles, s, texts) for key, s, texts in self.controls.steps()], self.n_pushed, 2)
+        self._send_ahead(list(self.controls.steps(also=self._toggles)), self.n_pushed, 2)
 
     def _send_ahead(self, todo, generation, chunk:int=4):
         """Send the frame of the next state of `todo`, then come back for the one after: a change can cut in.
@@ -839,7 +856,7 @@ class Lab(W.VBox):
         self._drawn_current = False          # the figure holds a state ahead now
         self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
         self.n_ahead += 1
-        try: self._prefetching = asyncio.get_running_loop().call_soon(_later(lambda: self._send_ahead(rest, generation)))
+        try: self._prefetching = asyncio.get_running_loop().call_soon(later(lambda: self._send_ahead(rest, generation)))
         except RuntimeError: pass
 
     def _status(self, runs) -> str:
@@ -850,7 +867,7 @@ class Lab(W.VBox):
         r = runs[0]
         if r.diverged is not None:
             return (f'<span style="color:#b00020">&#9888; diverged at step {r.diverged:,} of {r.n_steps:,} '
-                    f'(peak lr {fmt_rate(float(r.lr.max()))}); the curves stop there</span>')
+                    f'(peak lr {fmt_rate(r.schedule.peak_lr())}); the curves stop there</span>')
         steps = r.steps_to_target()
         parts = [f'<b>final loss</b> {r.final_loss:.3g}']
         if r.test_accuracy is not None: parts.append(f'<b>test accuracy</b> {r.final_accuracy:.1%}')
@@ -865,7 +882,7 @@ class Lab(W.VBox):
     def pin(self) -> Pinned:
         "Keep the current runs as a ghost in every panel and a row of the table."
         r = self.result
-        label = f'{r.schedule.family} {fmt_rate(float(r.lr.max()))}' + ('' if r.optimizer == 'sgd' else f' ({r.optimizer})')
+        label = f'{r.schedule.family} {fmt_rate(r.schedule.peak_lr())}' + ('' if r.optimizer == 'sgd' else f' ({r.optimizer})')
         p = Pinned(self.results, label, len(self.pinned) + 1)     # colour i+1: the schedule panel's line i+1
         self.pinned.append(p)
         self._redraw_all()

@@ -65,7 +65,8 @@ def _fmt(x): return 'inf' if x == math.inf else ('-inf' if x == -math.inf else f
 
 @dataclass(frozen=True)
 class Param:
-    "How a schedule parameter is checked and shown: `kind`, valid range, slider range `ui`, `doc`."
+    """How a schedule parameter is checked and shown: `kind`, valid range, slider range `ui`, `doc`, and
+    `active_when` (another parameter's name and its values) if it does anything only for those."""
     kind: str                    # 'rate', 'epochs', 'count', 'real', 'choice', 'moms' or 'milestones'
     lo: float = -math.inf
     hi: float = math.inf
@@ -76,6 +77,13 @@ class Param:
     ui: tuple = None             # (min, max) a slider should span
     choices: tuple = ()
     doc: str = ''
+    active_when: tuple = None    # (name, values): acts only while parameter `name` is one of `values`
+
+    def active(self, values:dict) -> bool:
+        "Whether the parameter does anything when its family's parameters are `values` (name -> value)."
+        if self.active_when is None: return True
+        name, among = self.active_when
+        return values[name] in among
 
     @property
     def valid_range(self) -> str:
@@ -205,6 +213,29 @@ class Schedule:
         "The rates at every batch's start, as fastai's and PyTorch's per-batch schedulers sample them."
         return self(np.arange(self.n_batches(steps_per_epoch)) / steps_per_epoch)
 
+    def final_lr(self, steps_per_epoch:int=None) -> float:
+        """The last rate training uses: with `steps_per_epoch`, the last batch's (taken at its start); otherwise the
+        limit from the left at `n_epochs` (a step down exactly at the end is never used)."""
+        if steps_per_epoch is not None:
+            return float(self((max(self.n_batches(steps_per_epoch), 1) - 1) / steps_per_epoch))
+        n = self.n_epochs
+        at_end, before = float(self(n)), float(self(n * (1 - 1e-12)))
+        return at_end if math.isclose(before, at_end, rel_tol=1e-9, abs_tol=1e-300) else before
+
+    def peak_lr(self, n:int=2001) -> float:
+        """The highest rate the schedule reaches: the top of its `lr_range` where it gets there (exactly), else the
+        highest of `n` samples, refined by zooming in between its neighbours (each zoom 100x, to 1e-10 of the first step)."""
+        t = np.linspace(0, self.n_epochs, n)
+        lr = self(t)
+        best, top = float(lr.max()), float(self.lr_range[1])
+        for _ in range(4):
+            if best == top: break
+            i = int(lr.argmax())
+            t = np.linspace(t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)], 201)
+            lr = self(t)
+            best = max(best, float(lr.max()))
+        return top if math.isclose(best, top, rel_tol=1e-6) else best
+
     def __repr__(self):
         args = ', '.join(f'{k}={_py(v)!r}' for k, v in self.params.items())
         return f'{self.family}({args})'
@@ -254,20 +285,28 @@ def _families_in(s):
 # %% ../nbs/00_schedules.ipynb #c4728236
 FAMILIES = {}
 
+def _order_message(params, vals, lo, hi) -> str:
+    "Why `vals[lo] > vals[hi]` is refused: rates written by `fmt_rate` (exactly where 3 digits would show them equal)."
+    shown = {k: fmt_rate(vals[k]) if params[k].kind == 'rate' else repr(vals[k]) for k in (lo, hi)}
+    if shown[lo] == shown[hi]: shown = {k: repr(vals[k]) for k in (lo, hi)}
+    return f'{lo} must be <= {hi} (got {lo}={shown[lo]}, {hi}={shown[hi]})'
+
 def family(order=(), **params):
     "Register a family whose parameters are described by `params`; `order` lists (low, high) pairs."
     def register(build):
         sig = inspect.signature(build)
         missing = set(sig.parameters) ^ set(params)
         if missing: raise TypeError(f'{build.__name__}: parameters and Param specs differ: {missing}')
+        for k, p in params.items():
+            if p.active_when is not None and p.active_when[0] not in params:
+                raise TypeError(f'{build.__name__}: {k} is active_when {p.active_when[0]!r}, which is no parameter of it')
         @functools.wraps(build)
         def make(*args, **kwargs):
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
             vals = {k: params[k].check(k, v) for k, v in bound.arguments.items()}
             for lo, hi in order:
-                if vals[lo] > vals[hi]:
-                    raise ValueError(f'{lo} must be <= {hi} (got {lo}={vals[lo]!r}, {hi}={vals[hi]!r})')
+                if vals[lo] > vals[hi]: raise ValueError(_order_message(params, vals, lo, hi))
             return Schedule(build.__name__, vals, build(**vals))
         make.params, make.order = params, tuple(order)
         FAMILIES[build.__name__] = make
@@ -375,7 +414,8 @@ def flat_cos(lr=1e-3, n_epochs=10, pct_start=.75, div_final=1e5):
         step_size=Epochs('Epochs from bottom to top (half a cycle).', ui=(.5, 20)),
         mode=Param('choice', choices=('triangular', 'triangular2', 'exp_range'),
                    doc='triangular: same height; triangular2: halve each cycle; exp_range: shrink by gamma^t.'),
-        gamma=Param('real', 0., 1., lo_open=True, ui=(.5, 1.), doc='exp_range: height shrinks by this per epoch.'),
+        gamma=Param('real', 0., 1., lo_open=True, ui=(.5, 1.), doc='exp_range: height shrinks by this per epoch.',
+                    active_when=('mode', ('exp_range',))),
         n_epochs=_N_EPOCHS, order=[('base_lr', 'max_lr')])
 def cyclical(base_lr=1e-4, max_lr=1e-2, step_size=2, mode='triangular', gamma=1., n_epochs=16):
     "Smith's cyclical learning rates, with `step_size` in epochs."

@@ -1,7 +1,7 @@
 """Property tests: for random valid parameters every schedule is finite and stays within its documented
 bounds; invalid values are refused with an error naming the parameter. Strategies are derived from the
 same `Param` metadata that checks input and builds the sliders."""
-import math
+import math, re
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
@@ -102,3 +102,5 @@ def test_order_violations_are_refused(name):
         d = make.params[hi]
         with pytest.raises(ValueError, match=f'{lo} must be <= {hi}'):
             make(**{hi: 1e-3, lo: 1e-2})
+        with pytest.raises(ValueError, match=re.escape(f'(got {lo}=0.01, {hi}=1e-4)')):    # rates as fmt_rate writes them
+            make(**{hi: 1e-4, lo: 1e-2})
