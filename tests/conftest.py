@@ -3,7 +3,7 @@
 `JupyterLab(folder)` starts a private JupyterLab server on 127.0.0.1 (free port, random token, temporary
 config/runtime/settings folders) and stops it, kernels included, on `close()`. The helpers open a notebook,
 run all its cells and find widgets the way a person would: through the page."""
-import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import io, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -116,3 +116,19 @@ def wait_for_figure(page, selector:str='.lr-tutor-figure', timeout:float=60):
         const c = el.tagName === 'IMG' ? el : el.querySelector('canvas, img');
         return c && (c.tagName === 'IMG' ? c.complete && c.naturalWidth > 10 : c.width > 10); }""",
         arg=selector, timeout=timeout * 1000)
+
+def pixels(png:bytes):
+    "A PNG screenshot as an int array of RGB pixels, to count what changed."
+    import numpy as np
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert('RGB')).astype(int)
+
+def stable_shot(element, tries=20):
+    "A screenshot of `element` once two in a row agree (the first frames may still be arriving)."
+    last = element.screenshot()
+    for _ in range(tries):
+        time.sleep(.3)
+        shot = element.screenshot()
+        if shot == last: return shot
+        last = shot
+    return last

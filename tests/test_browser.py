@@ -3,10 +3,10 @@ explorer; a key press on the lr_max slider must change the figure's pixels, the 
 With the explorer's own frame view, the new picture must be the frame drawn ahead for that step.
 
 Screenshots (figure before/after, whole page) go to test-artifacts/ at the repository root."""
-import io, json, shutil, time
+import json, shutil, time
 import pytest
-from conftest import (ARTIFACTS, ROOT, JupyterLab, launch_chromium, need_browser, open_and_run, slider_handle,
-                      wait_for_figure)
+from conftest import (ARTIFACTS, ROOT, JupyterLab, launch_chromium, need_browser, open_and_run, pixels, slider_handle,
+                      stable_shot, wait_for_figure)
 
 FIXTURE = ROOT / 'tests' / 'browser_explorer.ipynb'
 # the explorer's own frame view (the default), and ipympl's canvas (backend='ipympl'), under `%matplotlib widget`
@@ -33,21 +33,6 @@ def browser(lab):
         yield b
         b.close()
 
-def _pixels(png:bytes):
-    import numpy as np
-    from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(png)).convert('RGB')).astype(int)
-
-def _stable_shot(element, tries=20):
-    "A screenshot of `element` once two in a row agree (the first frames may still be arriving)."
-    last = element.screenshot()
-    for _ in range(tries):
-        time.sleep(.3)
-        shot = element.screenshot()
-        if shot == last: return shot
-        last = shot
-    return last
-
 @pytest.mark.parametrize('backend', list(BACKENDS))
 def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -64,7 +49,7 @@ def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
         assert figure.locator('canvas').count() >= 1
         if backend == 'ipympl': assert 'jupyter-matplotlib' in figure.get_attribute('class')   # ipympl's widget
         figure.scroll_into_view_if_needed()
-        before = _stable_shot(figure)
+        before = stable_shot(figure)
         (ARTIFACTS / f'browser_{backend}_before.png').write_bytes(before)
         assert 'peak lr 0.001 ' in readouts.inner_text().replace('\xa0', ' ')
         assert 'lr_max=0.001,' in code.inner_text()
@@ -85,14 +70,14 @@ def test_key_press_redraws_figure_readouts_and_code(lab, browser, backend):
         while time.time() < deadline and after == before:
             time.sleep(.1)
             after = figure.screenshot()
-        after = _stable_shot(figure)
+        after = stable_shot(figure)
         shots = {name: ARTIFACTS / f'browser_{backend}_{name}.png' for name in ('after', 'page')}
         shots['after'].write_bytes(after)
         page.screenshot(path=str(shots['page']))
         print(f'\nscreenshots ({backend}): ' + ', '.join(str(p) for p in
               [ARTIFACTS / f'browser_{backend}_before.png', *shots.values()]))
 
-        changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
+        changed = (pixels(before) != pixels(after)).any(axis=-1).sum()
         assert changed > 200, f'the figure did not change after the key press ({changed} pixels differ)'
         page.wait_for_function("(el) => el.innerText.includes('lr_max=0.00112,')", arg=code.element_handle(), timeout=10_000)
         if backend == 'image':                          # ... and the step showed one of them

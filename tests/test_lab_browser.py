@@ -3,9 +3,10 @@ spiral; a key press on the lr_max slider must retrain: the training view's pixel
 trained and drawn ahead for that step), its readouts (final loss, test accuracy) follow, and so does the code.
 
 Screenshots go to test-artifacts/ at the repository root."""
-import io, json, re, shutil, time
+import json, re, shutil, time
 import pytest
-from conftest import ARTIFACTS, ROOT, JupyterLab, launch_chromium, need_browser, open_and_run, slider_handle, wait_for_figure
+from conftest import (ARTIFACTS, ROOT, JupyterLab, launch_chromium, need_browser, open_and_run, pixels, slider_handle,
+                      stable_shot, wait_for_figure)
 
 FIXTURE = ROOT / 'tests' / 'browser_lab.ipynb'
 
@@ -15,20 +16,6 @@ def lab(tmp_path_factory):
     folder = tmp_path_factory.mktemp('lab')
     shutil.copy(FIXTURE, folder / 'lab.ipynb')
     with JupyterLab(folder) as server: yield server
-
-def _pixels(png:bytes):
-    import numpy as np
-    from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(png)).convert('RGB')).astype(int)
-
-def _stable_shot(element, tries=20):
-    last = element.screenshot()
-    for _ in range(tries):
-        time.sleep(.3)
-        shot = element.screenshot()
-        if shot == last: return shot
-        last = shot
-    return last
 
 def test_key_press_retrains_and_redraws(lab):
     from playwright.sync_api import sync_playwright
@@ -45,7 +32,7 @@ def test_key_press_retrains_and_redraws(lab):
             figure, readouts = root.locator('.lr-tutor-lab-figure'), root.locator('.lr-tutor-lab-readouts')
             code = root.locator('.lr-tutor-code')
             figure.scroll_into_view_if_needed()
-            before, text_before = _stable_shot(figure), readouts.inner_text()
+            before, text_before = stable_shot(figure), readouts.inner_text()
             (ARTIFACTS / 'browser_lab_before.png').write_bytes(before)
             assert 'lr_max=0.5,' in code.inner_text()
             canvas = figure.locator('canvas').first     # the runs one step of lr_max away have been trained and sent
@@ -58,10 +45,10 @@ def test_key_press_retrains_and_redraws(lab):
             while time.time() < deadline and after == before:
                 time.sleep(.1)
                 after = figure.screenshot()
-            after = _stable_shot(figure)
+            after = stable_shot(figure)
             (ARTIFACTS / 'browser_lab_after.png').write_bytes(after)
             page.screenshot(path=str(ARTIFACTS / 'browser_lab_page.png'))
-            changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
+            changed = (pixels(before) != pixels(after)).any(axis=-1).sum()
             assert changed > 500, f'the training view did not change after the key press ({changed} pixels differ)'
             page.wait_for_function("(el) => el.innerText.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=10_000)
             assert canvas.get_attribute('data-hits') == '1', canvas.get_attribute('data-hits')    # shown from a frame ahead
