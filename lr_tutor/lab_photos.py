@@ -203,10 +203,10 @@ class PhotoLab(W.VBox):
             self.size, self.size_error = 'gpu', str(e)     # shown, not raised: the lab opens and says why it cannot train
         self.task = Photos(self.size)
         self.optimizer = W.Dropdown(options=list(OPTIMIZERS), value=optimizer, description='optimizer',
-                                    style={'description_width': '60px'}, layout=W.Layout(width='140px'))
+                                    style={'description_width': '65px'}, layout=W.Layout(width='160px'))
         self.three_seeds = W.Checkbox(value=seeds == 3, description='Repeat over 3 seeds', indent=False,
                                       tooltip='train the same schedule with seeds 0, 1, 2 and show the band they span',
-                                      layout=W.Layout(width='150px'))
+                                      layout=W.Layout(width='170px'))
         self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer), on_change=self._on_schedule)
         self.schedule_plot = LivePlot(figsize=schedule_figsize, prefetch=False, key=self.controls.key,
                                       resample=self._show_schedule)
