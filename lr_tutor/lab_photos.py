@@ -13,9 +13,10 @@ import pandas as pd
 import torch
 import ipywidgets as W
 import matplotlib as mpl
+from typing import NamedTuple
+from .schedules import Schedule, Param, fmt_rate     # first: lr_tutor filters a fastai import warning
 from fastai.callback.core import Callback, CancelFitException
 from fastprogress.fastprogress import html_progress_bar
-from .schedules import Schedule, Param, fmt_rate
 from .explore import Curve, FrameView, LivePlot, ScheduleControls, code_html, readouts_html, sample, _set_disabled
 from .lab import Run, Task, Pinned, RunPlot, start_schedule
 from .data import rps_dls
@@ -51,7 +52,7 @@ def photo_dls(size:str='cpu', path=None, seed:int=42):
                    valid_per_class=spec['valid_per_class'], seed=seed)
 
 
-# %% ../nbs/12_lab_photos.ipynb #3243469c
+# %% ../nbs/12_lab_photos.ipynb #851982a4
 @dataclass(eq=False)
 class PhotoRun(Run):
     """A `Run` of a fastai `Learner` on the photos: `lr` and `mom` are what fastai set at each batch, `loss` the
@@ -92,7 +93,7 @@ def runs_frame(runs) -> pd.DataFrame:
                         columns=cols)
 
 
-# %% ../nbs/12_lab_photos.ipynb #4c35e1b0
+# %% ../nbs/12_lab_photos.ipynb #51b5ffa7
 class LiveRecorder(Callback):
     """Records each training batch as fastai ran it (the rate and momentum the optimizer held, the loss) and the test
     loss and accuracy after each epoch; calls `on_batch(self)` and `on_epoch(self)` (the live view) and counts
@@ -166,7 +167,7 @@ def fit_photos(dls, schedule:Schedule, seed:int=0, optimizer:str='adam', arch:st
     return rec.as_run(schedule, optimizer, seed, size, rec.seconds), learn
 
 
-# %% ../nbs/12_lab_photos.ipynb #250bc9fe
+# %% ../nbs/12_lab_photos.ipynb #f9bf6bde
 class Photos(Task):
     "The photos as the lab's task: what its training panels and starting schedule need (fastai trains it, not `train`)."
     name, classes = 'photos', ('paper', 'rock', 'scissors')
@@ -176,16 +177,26 @@ class Photos(Task):
     def __init__(self, size:str='cpu'):
         spec = SIZES[size]
         self.size, self.n_epochs, self.arch = size, spec['n_epochs'], spec['arch']
-        # the batches of an epoch, for the schedule panel (the fixed subset's; the loaders say once they are made)
-        self.steps_per_epoch = max(1, (300 if spec['n_per_class'] else 1576) // spec['bs'])
+        # the batches of an epoch, for the schedule panel: the fixed subset's, else unknown until the loaders are made
+        n = len(self.classes) * spec['n_per_class'] if spec['n_per_class'] else None
+        self.steps_per_epoch = n // spec['bs'] if n else None
 
 OPTIMIZERS = ('adam', 'sgd')
+
+class _Live(NamedTuple):
+    "What is training: `schedule`, `optimizer`, `seed`, the `i`-th of `n` seeds, `group` (the seeds' runs so far)."
+    schedule: Schedule
+    optimizer: str
+    seed: int
+    i: int
+    n: int
+    group: list
 
 def _error_html(message) -> str:
     return f'<div style="color:#b00020">&#9888; {html.escape(str(message))}</div>'
 
 
-# %% ../nbs/12_lab_photos.ipynb #ce0189b0
+# %% ../nbs/12_lab_photos.ipynb #628791a3
 class PhotoLab(W.VBox):
     """The lab's 'photos' task: the explorer's controls and schedule panel, a **Train** button that fits a fastai
     Learner on the rock-paper-scissors photos with the schedule under the sliders (in a background thread, so the
@@ -336,7 +347,7 @@ class PhotoLab(W.VBox):
             self.task.steps_per_epoch = len(dls.train)
             for i, seed in enumerate(seeds):
                 if self._stop.is_set(): break
-                self._live = (schedule, optimizer, seed, i, len(seeds), group)
+                self._live = _Live(schedule, optimizer, seed, i, len(seeds), group)
                 self._say(f'training seed {seed} ({i + 1} of {len(seeds)}): {source}')
                 run, self.learn = fit_photos(dls, schedule, seed, optimizer, self.task.arch, self.size, self._stop,
                                              self._on_batch, self._on_epoch, self.task.max_loss)
@@ -357,8 +368,8 @@ class PhotoLab(W.VBox):
     def _summary(self, group) -> str:
         r = group[-1]
         if r.diverged is not None:
-            return (f'seed {r.seed} diverged at step {r.diverged} (loss {r.loss[r.diverged - 1] if r.diverged else math.nan:.3g} '
-                    f'then NaN/too large, lr {fmt_rate(float(r.lr[r.diverged]))}): the rate is too large')
+            return (f'seed {r.seed} diverged at step {r.diverged} (the loss NaN, inf or above {self.task.max_loss:g}, at lr '
+                    f'{fmt_rate(float(r.lr[r.diverged]))}): the rate is too large')
         accs = ', '.join('-' if math.isnan(x.final_accuracy) else f'{x.final_accuracy:.1%}' for x in group)
         return (f'{"stopped" if r.stopped else "finished"}: {len(group)} run{"s" * (len(group) > 1)}, test accuracy {accs}, '
                 f'{np.mean([x.seconds for x in group]):.1f} s per run')
@@ -400,7 +411,7 @@ class PhotoLab(W.VBox):
     def _redraw(self, status:str, runs=None):
         "The training panels: `runs` (default: the current group) over the ghosts of the other groups, `status` on top."
         with self._lock:
-            current = self._live[5] if self._live else self._groups[-1] if self._groups else None
+            current = self._live.group if self._live else self._groups[-1] if self._groups else None
             if runs is None: runs = current or [_empty_run(self.schedule, self.optimizer.value, self.size)]
             png = self.plot.show(_same_length(runs), self._ghosts(current), status)
             self.n_frames += 1
