@@ -249,7 +249,7 @@ class PhotoLab(W.VBox):
         self._runs, self._groups = [], []          # every run kept; the runs of each train() call
         self._dls, self.learn, self._thread, self._error = None, None, None, None
         self._stop, self._lock = threading.Event(), threading.RLock()
-        self._live, self._last_draw, self.n_frames = None, 0., 0
+        self._live, self._new, self._last_draw, self.n_frames = None, [], 0., 0
         self._show_schedule()
         self.schedule_plot.render()
         self._redraw('')
@@ -383,7 +383,7 @@ class PhotoLab(W.VBox):
         if now - self._last_draw < 1 / self.fps: return
         self._show_live(rec)
 
-    def _on_epoch(self, rec): self._show_live(rec)
+    _on_epoch = _on_batch        # the epoch's test accuracy shows in the next frame
 
     def _show_live(self, rec):
         self._last_draw = time.perf_counter()
