@@ -105,3 +105,19 @@ def test_gpu_size_trains(tmp_path):
     r, = G.train()
     assert r.size == 'gpu' and r.epochs == 2 and G.learn.dls.device.type == 'cuda'
     print(f'GPU size: {r.seconds:.1f} s per run ({G.dls().source})')
+
+def test_the_buttons_train_three_seeds_in_the_background():
+    B = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', size='cpu')
+    B.three_seeds.value = True
+    B.train_button.click()                       # what a click does: returns at once, the fit runs in a thread
+    assert B.training or len(B.runs) > 0
+    new = B.wait(120)
+    assert [r.seed for r in new] == [0, 1, 2] and B.runs.seed.tolist() == [0, 1, 2]
+    assert 'finished: 3 runs' in B.status.value and 'epoch 2/2' in B.progress.value
+
+def test_the_live_view_does_not_change_the_run(L):
+    from lr_tutor.lab_photos import fit_photos
+    r, = L.train(seeds=(0,), schedule=one_cycle(lr_max=1e-2, n_epochs=2))
+    bare, _ = fit_photos(L.dls(), r.schedule, seed=0)      # no lab, no drawing
+    np.testing.assert_array_equal(r.loss, bare.loss)
+    np.testing.assert_array_equal(r.test_accuracy, bare.test_accuracy)
