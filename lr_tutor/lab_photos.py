@@ -354,13 +354,17 @@ class PhotoLab(W.VBox):
                 group.append(run); self._runs.append(run); self._new.append(run)
                 if i == 0: self._groups.append(group)
                 if run.diverged is not None: break              # the other seeds would diverge as well
-            self._say(self._summary(group) if group else 'stopped before the first batch')
+            self._say(self._summary(group) if group else 'stopped before the first batch',
+                      error=bool(group) and group[-1].diverged is not None)
         except Exception as e:        # no photos, a fit that failed: the message, never a traceback in the widget
             self._error = e
             self._say(f'{type(e).__name__}: {e}', error=True)
         finally:
             self._live = None
-            try: self._redraw(self._status_line(group[-1]) if group else '')
+            try:        # the end of the run, whatever frame the throttle last let through
+                self._redraw(self._status_line(group[-1]) if group else '')
+                if group and group[-1].n_steps:
+                    self._show_schedule(group[-1]); self._show_progress(group[-1], self.task.steps_per_epoch)
             except Exception as e: self._say(f'drawing failed: {e}', error=True)
             self._table()
             self._set_training(False)
@@ -389,15 +393,21 @@ class PhotoLab(W.VBox):
         self._last_draw = time.perf_counter()
         schedule, optimizer, seed, i, n, group = self._live
         run = rec.as_run(schedule, optimizer, seed, self.size)
-        n_epochs, spe = math.ceil(schedule.n_epochs), rec.batches_per_epoch
-        k = len(rec.t)
-        self.progress.value = (html_progress_bar(min(rec.epoch + 1, n_epochs), n_epochs, f'epoch {min(rec.epoch + 1, n_epochs)}/{n_epochs}')
-                               + html_progress_bar(k - rec.epoch * spe, spe, f'batch {k - rec.epoch * spe}/{spe}, loss {rec.losses[-1]:.3g}'))
+        self._show_progress(run, rec.batches_per_epoch)
         acc = f', test accuracy {rec.test_acc[-1]:.1%}' if rec.test_acc else ''
         try:     # the live run alone: the band of the seeds is drawn once they all trained
             self._redraw(f'seed {seed} ({i + 1}/{n}): epoch {run.t[-1]:.2f} of {schedule.n_epochs:g}{acc}', [run])
             self._show_schedule(run)
         except Exception as e: self._say(f'the live view failed ({type(e).__name__}: {e}); training goes on', error=True)
+
+    def _show_progress(self, run, spe):
+        "fastprogress's bars for the epochs and the batches of the epoch `run` is in."
+        n_epochs, k = math.ceil(run.schedule.n_epochs), run.n_steps
+        epoch = min(max(1, math.ceil(k / spe)), n_epochs)
+        batch = k - (epoch - 1) * spe
+        loss = run.loss[run.valid][-1] if run.valid.stop else math.nan
+        self.progress.value = (html_progress_bar(epoch, n_epochs, f'epoch {epoch}/{n_epochs}')
+                               + html_progress_bar(batch, spe, f'batch {batch}/{spe}, loss {loss:.3g}'))
 
     # drawing
     def _ghosts(self, current):
