@@ -17,7 +17,7 @@ from typing import NamedTuple
 from .schedules import Schedule, Param, fmt_rate     # first: lr_tutor filters a fastai import warning
 from fastai.callback.core import Callback, CancelFitException
 from fastprogress.fastprogress import html_progress_bar
-from .explore import Curve, FrameView, LivePlot, ScheduleControls, code_html, readouts_html, sample, _set_disabled
+from .explore import Curve, FrameView, LivePlot, ScheduleControls, code_html, peak_lr, readouts_html, sample, _set_disabled
 from .lab import Run, Task, Pinned, RunPlot, start_schedule
 from .data import rps_dls
 from .training import make_learner, accelerate, _check_seeds
@@ -299,6 +299,7 @@ class PhotoLab(W.VBox):
         if self.training: raise RuntimeError('a run is training: wait for it to end, or stop() it')
         self._stop.clear()
         self._error, self._new = None, []
+        self.progress.value = ''
         self._set_training(True)
         self._thread = threading.Thread(target=self._train_all, args=(schedule or self.schedule, seeds, self.optimizer.value),
                                         name='lr_tutor photos', daemon=True)
@@ -346,7 +347,7 @@ class PhotoLab(W.VBox):
             source = str(dls.source)
             self.task.steps_per_epoch = len(dls.train)
             for i, seed in enumerate(seeds):
-                if self._stop.is_set(): break
+                if i and self._stop.is_set(): break           # Stop: no further seed (the first is kept, stopped)
                 self._live = _Live(schedule, optimizer, seed, i, len(seeds), group)
                 self._say(f'training seed {seed} ({i + 1} of {len(seeds)}): {source}')
                 run, self.learn = fit_photos(dls, schedule, seed, optimizer, self.task.arch, self.size, self._stop,
@@ -415,7 +416,7 @@ class PhotoLab(W.VBox):
         for j, g in enumerate(self._groups):
             if g is current or not g: continue
             r = g[0]
-            out.append(Pinned(_same_length(g), f'#{j + 1} {r.schedule.family} {fmt_rate(float(np.nanmax(r.lr)))}', j % 9 + 1))
+            out.append(Pinned(_same_length(g), f'#{j + 1} {r.schedule.family} {fmt_rate(peak_lr(r.schedule))}', j % 9 + 1))
         return out[-self.max_ghosts:]
 
     def _redraw(self, status:str, runs=None):

@@ -121,3 +121,14 @@ def test_the_live_view_does_not_change_the_run(L):
     bare, _ = fit_photos(L.dls(), r.schedule, seed=0)      # no lab, no drawing
     np.testing.assert_array_equal(r.loss, bare.loss)
     np.testing.assert_array_equal(r.test_accuracy, bare.test_accuracy)
+
+def test_stop_before_the_first_batch_keeps_a_stopped_run(L):
+    n = len(L.runs)
+    L._stop.set()                     # as if Stop came while the Learner was being made
+    real_clear, L._stop.clear = L._stop.clear, lambda: None
+    try: new = L.train(seeds=(0, 1))
+    finally: L._stop.clear = real_clear
+    assert len(new) == 1 and new[0].stopped and new[0].n_steps == 0 and new[0].epochs == 0
+    assert L.runs.stopped.tolist()[n:] == [True] and 'stopped' in L.table.value
+    L._stop.clear()
+    assert len(L.train(seeds=(0,))) == 1                  # and the next run trains, with the stopped one as a ghost
