@@ -207,6 +207,8 @@ class PhotoLab(W.VBox):
                  force:bool=False, figsize=(8.4, 3.0), schedule_figsize=(5.8, 3.4), fps:float=4., max_ghosts:int=6):
         optimizer = Param('choice', choices=OPTIMIZERS).check('optimizer', optimizer)
         if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
+        fps = Param('real', 0., lo_open=True).check('fps', fps)
+        max_ghosts = Param('count', 0., integer=True).check('max_ghosts', max_ghosts)
         self.path, self.fps, self.max_ghosts, self.size_error = path, fps, max_ghosts, None
         try: self.size = resolve_size(size, force)
         except ValueError as e:
