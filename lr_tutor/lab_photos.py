@@ -293,7 +293,8 @@ class PhotoLab(W.VBox):
     def train(self, seeds=(0,), wait:bool=True, schedule:Schedule=None):
         """Train the schedule under the sliders (or `schedule`) once per seed in `seeds`, as the Train button does.
         With `wait`, block until done and return the new runs (a fault, like no photos, is shown, then raised);
-        else return at once (`wait()` waits)."""
+        else return at once (`wait()` waits). While a cell blocks here the kernel hears no clicks: Stop works on
+        a run the button (or `wait=False`) started, `stop()` from Python on any."""
         seeds = _check_seeds(seeds)
         if schedule is not None and not isinstance(schedule, Schedule):
             raise ValueError(f'schedule must be a Schedule (e.g. one_cycle(...)) or None (the sliders\'), got {schedule!r}')
