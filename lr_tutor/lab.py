@@ -937,6 +937,7 @@ def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> Lab:
     """A `Lab`: the explorer's sliders for `factory_or_schedule` (a `Schedule`, or a family name or factory,
     started at the task's good rate) driving training runs of `task` ('spiral', 'landscape' or a registered
     task). Options: `optimizer` ('sgd' or 'adam'), `seeds` (1 or 3), `momentum` (when the schedule has none)."""
+    if task == 'photos': from lr_tutor.lab_photos import photo_lab; return photo_lab(factory_or_schedule, **kwargs)  # fastai on the photos
     return Lab(factory_or_schedule, task, **kwargs)
 
 # %% ../nbs/11_lab.ipynb #dbf6cc52

@@ -1,0 +1,134 @@
+"""The photos lab driven from Python: `Lab.train` fits a fastai Learner on the photos with the lab's schedule,
+in a background thread; Stop from another thread ends it at the next batch; every run joins `Lab.runs`."""
+import math, threading, time
+import numpy as np
+import pytest
+import torch
+from lr_tutor.lab import lab
+from lr_tutor.lab_photos import PhotoLab, PhotoRun, SIZES, photo_dls
+from lr_tutor.schedules import constant, cosine, one_cycle
+
+@pytest.fixture(scope='module')
+def L():
+    return lab(one_cycle(lr_max=1e-2, n_epochs=3), task='photos', size='cpu')
+
+def test_lab_dispatches_to_photos(L):
+    assert isinstance(L, PhotoLab) and L.size == 'cpu' and L.task.arch == SIZES['cpu']['arch']
+
+def test_train_returns_runs_with_the_rates_fastai_set(L):
+    n = len(L.runs)
+    runs = L.train(seeds=(0,))
+    assert len(runs) == 1 and L.result is runs[0] and len(L.runs) == n + 1
+    r = runs[0]
+    spe = len(L.dls().train)
+    assert isinstance(r, PhotoRun) and r.n_steps == 3 * spe and len(r.lr) == len(r.loss) == len(r.t)
+    np.testing.assert_allclose(r.lr, r.schedule(r.t))
+    np.testing.assert_allclose(np.array(L.learn.recorder.lrs), r.lr)       # fastai's own record of what it set
+    np.testing.assert_allclose(r.mom, r.schedule.momentum(r.t))
+    assert len(r.test_accuracy) == 3 and np.all((0 <= r.test_accuracy) & (r.test_accuracy <= 1))
+    row = L.runs.iloc[-1]
+    assert row.schedule == repr(r.schedule) and row.seed == 0 and row.epochs == 3 and not row.stopped
+    assert row.accuracy == r.final_accuracy and row.best_accuracy == r.test_accuracy.max() and row.seconds > 0
+
+def test_same_seed_same_run_other_seed_another(L):
+    a, = L.train(seeds=(1,))
+    b, = L.train(seeds=(1,))
+    np.testing.assert_array_equal(a.loss, b.loss)
+    np.testing.assert_array_equal(a.test_accuracy, b.test_accuracy)
+    c, = L.train(seeds=(2,))
+    assert not np.array_equal(a.loss, c.loss)
+
+def test_three_seeds_one_group_and_ghosts(L):
+    n_groups = len(L._groups)
+    runs = L.train(seeds=(0, 1, 2))
+    assert [r.seed for r in runs] == [0, 1, 2] and L._groups[-1] == runs and len(L._groups) == n_groups + 1
+    assert L.runs.seed.tolist()[-3:] == [0, 1, 2]
+    ghosts = L._ghosts(L._groups[-1])
+    assert ghosts and all(g.runs[0] in L._runs for g in ghosts) and all(runs[0] not in g.runs for g in ghosts)
+    assert L.table.value.count('<tr>') == len(L.runs) + 1
+    assert L.best_run.final_accuracy == L.runs.accuracy.max()
+
+def test_stop_from_another_thread_keeps_the_run_and_the_learner(L):
+    n = len(L.runs)
+    L.train(seeds=(0, 1, 2), wait=False, schedule=cosine(lr_max=1e-2, n_epochs=30))
+    deadline = time.time() + 60
+    start = L.n_frames     # frames come as it trains
+    while time.time() < deadline and L.n_frames < start + 2: time.sleep(.01)   # a few live frames: training
+    assert L.training and L.sliders['lr_max'].disabled and not L.stop_button.disabled
+    L.stop()
+    new = L.wait(60)
+    assert new is not None and len(new) == 1, new                       # no further seed started
+    r = new[0]
+    assert r.stopped and 0 < r.epochs < 30 and not L.training
+    assert L.runs.stopped.tolist()[n:] == [True] and 'stopped' in L.table.value
+    assert not L.sliders['lr_max'].disabled and L.stop_button.disabled and not L.train_button.disabled
+    L.learn.fit(1)                                                      # the Learner still trains
+
+def test_moving_sliders_trains_nothing(L):
+    n, frames = len(L.runs), L.n_frames
+    L.sliders['lr_max'].value = 3e-3
+    assert L.schedule.params['lr_max'] == 3e-3 and 'lr_max=0.003' in L.code.value
+    assert len(L.runs) == n and L.n_frames == frames and not L.training
+
+def test_schedule_without_momentum_and_sgd():
+    S = lab(constant(lr=.05, n_epochs=2), task='photos', size='cpu', optimizer='sgd')
+    r, = S.train()
+    np.testing.assert_allclose(r.lr, .05)
+    np.testing.assert_allclose(r.mom, .9)         # fastai's SGD momentum, untouched by a schedule without one
+    assert r.optimizer == 'sgd' and r.diverged is None
+
+def test_diverging_run_is_marked():
+    D = lab(constant(lr=1e4, n_epochs=2), task='photos', size='cpu', optimizer='sgd')
+    r, = D.train()
+    assert r.diverged is not None and math.isnan(r.final_accuracy) and np.isnan(r.loss[r.diverged:]).all()
+    assert 'diverged' in D.status.value and 'diverged' in D.table.value
+
+def test_no_photos_is_a_message():
+    E = lab('one_cycle', task='photos', size='cpu', path='/nonexistent/photos')
+    with pytest.raises(FileNotFoundError, match='not a rps dataset'): E.train()
+    assert 'not a rps dataset' in E.status.value and len(E.runs) == 0 and not E.train_button.disabled
+    E._train_clicked()                            # the button: shown, not raised
+    E.wait(30)
+    assert 'not a rps dataset' in E.status.value
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='a GPU is here')
+def test_gpu_size_without_a_gpu():
+    G = lab('one_cycle', task='photos', size='gpu')
+    assert 'needs a CUDA GPU' in G.status.value and G.train_button.disabled
+    with pytest.raises(ValueError, match='needs a CUDA GPU'): G.train()
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
+def test_gpu_size_trains(tmp_path):
+    import os
+    G = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', size='gpu',
+            path=None if os.environ.get('LR_TUTOR_DATA') else __import__('lr_tutor.data').data.SAMPLE_DIR / 'rps')
+    r, = G.train()
+    assert r.size == 'gpu' and r.epochs == 2 and G.learn.dls.device.type == 'cuda'
+    print(f'GPU size: {r.seconds:.1f} s per run ({G.dls().source})')
+
+def test_the_buttons_train_three_seeds_in_the_background():
+    B = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', size='cpu')
+    B.three_seeds.value = True
+    B.train_button.click()                       # what a click does: returns at once, the fit runs in a thread
+    assert B.training or len(B.runs) > 0
+    new = B.wait(120)
+    assert [r.seed for r in new] == [0, 1, 2] and B.runs.seed.tolist() == [0, 1, 2]
+    assert 'finished: 3 runs' in B.status.value and 'epoch 2/2' in B.progress.value
+
+def test_the_live_view_does_not_change_the_run(L):
+    from lr_tutor.lab_photos import fit_photos
+    r, = L.train(seeds=(0,), schedule=one_cycle(lr_max=1e-2, n_epochs=2))
+    bare, _ = fit_photos(L.dls(), r.schedule, seed=0)      # no lab, no drawing
+    np.testing.assert_array_equal(r.loss, bare.loss)
+    np.testing.assert_array_equal(r.test_accuracy, bare.test_accuracy)
+
+def test_stop_before_the_first_batch_keeps_a_stopped_run(L):
+    n = len(L.runs)
+    L._stop.set()                     # as if Stop came while the Learner was being made
+    real_clear, L._stop.clear = L._stop.clear, lambda: None
+    try: new = L.train(seeds=(0, 1))
+    finally: L._stop.clear = real_clear
+    assert len(new) == 1 and new[0].stopped and new[0].n_steps == 0 and new[0].epochs == 0
+    assert L.runs.stopped.tolist()[n:] == [True] and 'stopped' in L.table.value
+    L._stop.clear()
+    assert len(L.train(seeds=(0,))) == 1                  # and the next run trains, with the stopped one as a ghost
