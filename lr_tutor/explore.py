@@ -502,7 +502,6 @@ def later(f:Callable, lock=_LOOP_LOCK, exiting=_EXITING) -> Callable:
             if not exiting: f()
     return run
 
-_later = later      # its first, private name, for code written against it
 
 class CurvesFigure:
     """The learning rate over epochs on top, momentum below (hidden when no curve has momentum), drawn on

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from .schedules import Schedule, Param, fmt_rate     # first: lr_tutor filters a fastai import warning
 from fastai.callback.core import Callback, CancelFitException
 from fastprogress.fastprogress import html_progress_bar
-from .explore import Curve, FrameView, LivePlot, ScheduleControls, code_html, peak_lr, readouts_html, sample, _set_disabled
+from .explore import Curve, FrameView, LivePlot, ScheduleControls, code_html, readouts_html, sample, _set_disabled
 from .lab import Run, Task, Pinned, RunPlot, start_schedule
 from .data import rps_dls
 from .training import make_learner, accelerate, _check_seeds
@@ -419,7 +419,7 @@ class PhotoLab(W.VBox):
         for j, g in enumerate(self._groups):
             if g is current or not g: continue
             r = g[0]
-            out.append(Pinned(_same_length(g), f'#{j + 1} {r.schedule.family} {fmt_rate(peak_lr(r.schedule))}', j % 9 + 1))
+            out.append(Pinned(_same_length(g), f'#{j + 1} {r.schedule.family} {fmt_rate(r.schedule.peak_lr())}', j % 9 + 1))
         return out[-self.max_ghosts:]
 
     def _redraw(self, status:str, runs=None):
