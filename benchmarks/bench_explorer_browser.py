@@ -22,7 +22,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tests'))
-from conftest import JupyterLab, launch_chromium, open_and_run, slider_handle, wait_for_figure, KERNELSPEC  # noqa: E402
+from conftest import (FIGURE_SIGNATURE_JS, JupyterLab, launch_chromium, open_and_run, slider_handle,  # noqa: E402
+                      wait_for_figure, KERNELSPEC)
 
 RESULTS = ROOT / 'benchmarks' / 'explorer_latency.json'
 
@@ -72,21 +73,9 @@ for name, options in [('explore', ''), ('explore prefetch=False', ', prefetch=Fa
 # In the page: `arm(kind)` watches the figure; the promise `window.__lat` resolves to the ms from the next
 # keydown to the first animation frame showing changed pixels. Canvas pixels are hashed only after
 # something was drawn on the canvas (hashing 270,000 pixels every frame would itself slow the page).
-ARM = '''(kind) => {
+ARM = '(kind) => {' + FIGURE_SIGNATURE_JS + '''
   const fig = document.querySelector('.lr-tutor-explorer .lr-tutor-figure');
-  let sig;
-  if (kind === 'canvas') {
-    const c = fig.querySelector('canvas'), ctx = c.getContext('2d');
-    if (!ctx.__wrapped) { const draw = ctx.drawImage.bind(ctx);
-      ctx.drawImage = (...a) => { window.__drawn = true; return draw(...a); }; ctx.__wrapped = true; }
-    const hash = () => { const d = new Int32Array(ctx.getImageData(0, 0, c.width, c.height).data.buffer);
-      let h = 0; for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0; return h; };
-    let last = hash(); window.__drawn = false;
-    sig = () => { if (window.__drawn) { window.__drawn = false; last = hash(); } return last; };
-  } else {
-    sig = () => { const im = [...fig.parentElement.querySelectorAll('img')].filter(i => i.complete && i.naturalWidth);
-                  return im.length ? im[im.length - 1].src : null; };
-  }
+  const sig = figureSignature(fig, fig.parentElement, kind, 1);
   const before = sig(); let tKey = null; const changes = [];
   const onKey = e => { tKey = e.timeStamp; };
   // the explorer's readouts: ms from the key to their first change (window.__ro)

@@ -23,7 +23,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tests'))
-from conftest import JupyterLab, launch_chromium, open_and_run, slider_handle, wait_for_figure, KERNELSPEC  # noqa: E402
+from conftest import (FIGURE_SIGNATURE_JS, JupyterLab, launch_chromium, open_and_run, slider_handle,  # noqa: E402
+                      wait_for_figure, KERNELSPEC)
 
 NAIVE = '''%matplotlib inline
 import ipywidgets as W, matplotlib.pyplot as plt, numpy as np
@@ -47,19 +48,9 @@ for task in ('spiral', 'landscape'):
 
 # In the page: `arm(kind)`; the promise window.__lat resolves to {first: ms from the next keydown to the first
 # animation frame with changed pixels, text: ms to the first change of the readouts}
-ARM = '''(kind) => {
+ARM = '(kind) => {' + FIGURE_SIGNATURE_JS + '''
   const fig = document.querySelector('.lr-tutor-lab .lr-tutor-lab-figure');
-  let sig;
-  if (kind === 'canvas') {
-    const c = fig.querySelector('canvas'), ctx = c.getContext('2d');
-    if (!ctx.__wrapped) { const draw = ctx.drawImage.bind(ctx);
-      ctx.drawImage = (...a) => { window.__drawn = true; return draw(...a); }; ctx.__wrapped = true; }
-    const hash = () => { const d = new Int32Array(ctx.getImageData(0, 0, c.width, c.height).data.buffer);
-      let h = 0; for (let i = 0; i < d.length; i += 3) h = (Math.imul(h, 31) + d[i]) | 0; return h; };
-    let last = hash(); window.__drawn = false;
-    sig = () => { if (window.__drawn) { window.__drawn = false; last = hash(); } return last; };
-  } else sig = () => { const im = [...fig.querySelectorAll('img')].filter(i => i.complete && i.naturalWidth);
-                       return im.length ? im[im.length - 1].src : null; };
+  const sig = figureSignature(fig, fig, kind, 3);
   const before = sig(); let tKey = null, text = null;
   const ro = document.querySelector('.lr-tutor-lab .lr-tutor-lab-readouts');
   const obs = new MutationObserver(() => { if (tKey !== null && text === null) text = performance.now() - tKey; });

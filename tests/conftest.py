@@ -132,3 +132,21 @@ def stable_shot(element, tries=20):
         if shot == last: return shot
         last = shot
     return last
+
+# For the browser benchmarks: JavaScript defining `figureSignature(fig, imgRoot, kind, stride)`, which returns a
+# function giving the figure's current look: for a canvas (`kind` 'canvas') a hash of every `stride`-th pixel,
+# computed again only after something was drawn on it (hashing every animation frame would slow the page); for
+# an image view the src of the last loaded <img> under `imgRoot`.
+FIGURE_SIGNATURE_JS = '''
+const figureSignature = (fig, imgRoot, kind, stride) => {
+  if (kind !== 'canvas') return () => { const im = [...imgRoot.querySelectorAll('img')].filter(i => i.complete && i.naturalWidth);
+                                        return im.length ? im[im.length - 1].src : null; };
+  const c = fig.querySelector('canvas'), ctx = c.getContext('2d');
+  if (!ctx.__wrapped) { const draw = ctx.drawImage.bind(ctx);
+    ctx.drawImage = (...a) => { window.__drawn = true; return draw(...a); }; ctx.__wrapped = true; }
+  const hash = () => { const d = new Int32Array(ctx.getImageData(0, 0, c.width, c.height).data.buffer);
+    let h = 0; for (let i = 0; i < d.length; i += stride) h = (Math.imul(h, 31) + d[i]) | 0; return h; };
+  let last = hash(); window.__drawn = false;
+  return () => { if (window.__drawn) { window.__drawn = false; last = hash(); } return last; };
+};
+'''
