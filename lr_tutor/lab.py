@@ -6,7 +6,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/lab.html.md"""
 
 # %% ../nbs/11_lab.ipynb #683c0943
 from __future__ import annotations
-import asyncio, base64, html, inspect, math, time
+import asyncio, html, inspect, math, time
 from collections import OrderedDict
 from dataclasses import dataclass
 import numpy as np
@@ -15,13 +15,13 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .explore import (GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, later, png_bytes,
-    readouts_html, sample)
+    readouts_html, sample, with_png)
 from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, cosine, sgdr
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'TASKS', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape', 'train_many', 'train',
            'runs_table', 'torch_train', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'start_schedule',
-           'Lab', 'lab', 'lab_figure']
+           'Lab', 'stacked_png', 'lab', 'lab_figure']
 
 # %% ../nbs/11_lab.ipynb #49b34dab
 OPTIMIZERS = ('sgd', 'adam')
@@ -918,20 +918,21 @@ class Lab(W.VBox):
 
     def _repr_mimebundle_(self, **kwargs):
         # a static page (docs, a notebook viewer): the schedule and the training view as one PNG
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict): data = {**data, 'image/png': base64.b64encode(self.png()).decode()}
-        return data
+        return with_png(super()._repr_mimebundle_(**kwargs), self.png())
 
     def png(self) -> bytes:
         "The schedule panel above the training view's panels, as one compact PNG (what a page without widgets shows)."
-        import io
-        from PIL import Image
-        top = Image.open(io.BytesIO(self.schedule_plot.snapshot()))
-        bottom = Image.open(io.BytesIO(self.plot.render() if self._drawn_current else self._draw()))
-        out = Image.new('RGB', (max(top.width, bottom.width), top.height + bottom.height), 'white')
-        out.paste(top, (0, 0)); out.paste(bottom, (0, top.height))
-        buf = io.BytesIO(); out.quantize(colors=128).save(buf, 'png', optimize=True)    # compact: notebooks keep it
-        return buf.getvalue()
+        return stacked_png(self.schedule_plot.snapshot(), self.plot.render() if self._drawn_current else self._draw())
+
+def stacked_png(top:bytes, bottom:bytes) -> bytes:
+    "PNG `top` above PNG `bottom`, as one compact PNG (saved notebooks keep it, so 128 colours)."
+    import io
+    from PIL import Image
+    top, bottom = (Image.open(io.BytesIO(b)) for b in (top, bottom))
+    out = Image.new('RGB', (max(top.width, bottom.width), top.height + bottom.height), 'white')
+    out.paste(top, (0, 0)); out.paste(bottom, (0, top.height))
+    buf = io.BytesIO(); out.quantize(colors=128).save(buf, 'png', optimize=True)
+    return buf.getvalue()
 
 def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> Lab:
     """A `Lab`: the explorer's sliders for `factory_or_schedule` (a `Schedule`, or a family name or factory,

@@ -6,7 +6,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/lab_photos.html.md"""
 
 # %% ../nbs/12_lab_photos.ipynb #d4b9b7ca
 from __future__ import annotations
-import base64, html, math, threading, time
+import html, math, threading, time
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
@@ -17,8 +17,8 @@ from typing import NamedTuple
 from .schedules import Schedule, Param, fmt_rate     # first: lr_tutor filters a fastai import warning
 from fastai.callback.core import Callback, CancelFitException
 from fastprogress.fastprogress import html_progress_bar
-from .explore import Curve, FrameView, LivePlot, ScheduleControls, code_html, readouts_html, sample, _set_disabled
-from .lab import Run, Task, Pinned, RunPlot, start_schedule
+from .explore import Curve, FrameView, LivePlot, ScheduleControls, code_html, readouts_html, sample, with_png, _set_disabled
+from .lab import Run, Task, Pinned, RunPlot, start_schedule, stacked_png
 from .data import rps_dls
 from .training import make_learner, accelerate, _check_seeds
 
@@ -481,22 +481,11 @@ class PhotoLab(W.VBox):
             f'<b>best run</b> (#{self._runs.index(b) + 1}, test accuracy {b.final_accuracy:.1%}): its code, to copy'
             + code_html(b.schedule))
 
-    def _repr_mimebundle_(self, **kwargs):
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict): data = {**data, 'image/png': base64.b64encode(self.png()).decode()}
-        return data
+    def _repr_mimebundle_(self, **kwargs): return with_png(super()._repr_mimebundle_(**kwargs), self.png())
 
     def png(self) -> bytes:
         "The schedule panel above the training panels, as one PNG (what a page without widgets shows)."
-        import io
-        from PIL import Image
-        with self._lock:
-            top = Image.open(io.BytesIO(self.schedule_plot.snapshot()))
-            bottom = Image.open(io.BytesIO(self.plot.render()))
-        out = Image.new('RGB', (max(top.width, bottom.width), top.height + bottom.height), 'white')
-        out.paste(top, (0, 0)); out.paste(bottom, (0, top.height))
-        buf = io.BytesIO(); out.quantize(colors=128).save(buf, 'png', optimize=True)
-        return buf.getvalue()
+        with self._lock: return stacked_png(self.schedule_plot.snapshot(), self.plot.render())
 
 def _same_length(runs):
     "The runs a band can span: those as long as the longest (a stopped seed is left out of it)."
