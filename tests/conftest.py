@@ -3,7 +3,7 @@
 `JupyterLab(folder)` starts a private JupyterLab server on 127.0.0.1 (free port, random token, temporary
 config/runtime/settings folders) and stops it, kernels included, on `close()`. The helpers open a notebook,
 run all its cells and find widgets the way a person would: through the page."""
-import io, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import contextlib, io, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -104,6 +104,21 @@ def open_and_run(page, lab:JupyterLab, notebook:str, timeout:float=120):
     page.wait_for_function("""() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
                                        return p.length && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
                            timeout=timeout * 1000)
+
+@contextlib.contextmanager
+def notebook_page(lab:JupyterLab, notebook:str, height:int=1200):
+    "A Chromium page, 1400 px wide, on `notebook` run in JupyterLab `lab`, checked to have written nothing to stderr."
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={'width': 1400, 'height': height})
+        try:
+            open_and_run(page, lab, notebook)
+            errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+            assert errors.count() == 0, errors.first.inner_text()
+            yield page
+        finally:
+            page.close(); browser.close()
 
 def slider_handle(page, name:str, root:str='.lr-tutor-explorer'):
     "The keyboard-focusable handle of the slider labelled `name` inside `root`."
