@@ -105,6 +105,13 @@ def open_and_run(page, lab:JupyterLab, notebook:str, timeout:float=120):
                                        return p.length && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
                            timeout=timeout * 1000)
 
+def served_copy(tmp_path_factory, notebook:Path, name:str):
+    "JupyterLab serving a fresh folder that holds a copy of `notebook` as `name` (for module-scoped fixtures)."
+    need_browser()
+    folder = tmp_path_factory.mktemp(Path(name).stem)
+    shutil.copy(notebook, folder / name)
+    with JupyterLab(folder) as server: yield server
+
 @contextlib.contextmanager
 def notebook_page(lab:JupyterLab, notebook:str, height:int=1200):
     "A Chromium page, 1400 px wide, on `notebook` run in JupyterLab `lab`, checked to have written nothing to stderr."

@@ -3,19 +3,15 @@ spiral; a key press on the lr_max slider must retrain: the training view's pixel
 trained and drawn ahead for that step), its readouts (final loss, test accuracy) follow, and so does the code.
 
 Screenshots go to test-artifacts/ at the repository root."""
-import json, re, shutil, time
+import re, time
 import pytest
-from conftest import (ARTIFACTS, ROOT, JupyterLab, need_browser, notebook_page, pixels, slider_handle, stable_shot,
+from conftest import (ARTIFACTS, ROOT, notebook_page, served_copy, pixels, slider_handle, stable_shot,
                       wait_for_figure)
 
 FIXTURE = ROOT / 'tests' / 'browser_lab.ipynb'
 
 @pytest.fixture(scope='module')
-def lab(tmp_path_factory):
-    need_browser()
-    folder = tmp_path_factory.mktemp('lab')
-    shutil.copy(FIXTURE, folder / 'lab.ipynb')
-    with JupyterLab(folder) as server: yield server
+def lab(tmp_path_factory): yield from served_copy(tmp_path_factory, FIXTURE, 'lab.ipynb')
 
 def test_key_press_retrains_and_redraws(lab):
     ARTIFACTS.mkdir(exist_ok=True)

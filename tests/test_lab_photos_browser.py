@@ -4,18 +4,14 @@ it trains, and the runs table gains a row. A second Train is stopped part way by
 marked stopped, and the buttons and sliders come back.
 
 Screenshots go to test-artifacts/ at the repository root."""
-import shutil, time
+import time
 import pytest
-from conftest import ARTIFACTS, ROOT, JupyterLab, need_browser, notebook_page, wait_for_figure
+from conftest import ARTIFACTS, ROOT, notebook_page, served_copy, wait_for_figure
 
 FIXTURE = ROOT / 'tests' / 'browser_lab_photos.ipynb'
 
 @pytest.fixture(scope='module')
-def server(tmp_path_factory):
-    need_browser()
-    folder = tmp_path_factory.mktemp('lab_photos')
-    shutil.copy(FIXTURE, folder / 'lab_photos.ipynb')
-    with JupyterLab(folder) as server: yield server
+def server(tmp_path_factory): yield from served_copy(tmp_path_factory, FIXTURE, 'lab_photos.ipynb')
 
 def _rows(table): return table.locator('tr').count() - 1 if table.locator('tr').count() else 0
 
