@@ -1,0 +1,239 @@
+"""The "Try it in your browser" site (scripts/build_lite.py): lr_tutor on Pyodide in JupyterLite.
+
+- The modules the site uses import with torch, fastai and ipympl blocked, and start no thread (Pyodide has none).
+- The site, built offline with the verified Pyodide in ../shared/pyodide, served on 127.0.0.1 and opened in headless
+  Chromium: the Try-it notebook runs, a key press on the spiral lab's lr_max slider retrains (the training view
+  changes, the readouts and the code follow), no request leaves 127.0.0.1, and the site is at most 60 MB.
+
+Its fixtures live here; benchmarks/bench_lite.py uses them too. Screenshots go to test-artifacts/."""
+import contextlib, functools, http.server, json, os, re, subprocess, sys, textwrap, threading, time
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'scripts'))
+import build_lite  # noqa: E402
+
+ARTIFACTS = ROOT / 'test-artifacts'
+CHROMIUM = os.environ.get('LR_TUTOR_CHROMIUM', '/usr/bin/chromium')
+# Chromium resolves no name but 127.0.0.1: a request for anything else fails, and is recorded.
+CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync',
+                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
+SITE_LIMIT_MB = 60
+BLOCKED = ('torch', 'torchvision', 'fastai', 'ipympl', 'keras', 'tensorflow')
+
+def _missing(what:str):
+    "Skip here, fail in CI (which has Chromium, Playwright and ../shared/pyodide)."
+    if os.environ.get('CI'): pytest.fail(f'the site test needs {what}')
+    pytest.skip(f'the site test needs {what}')
+
+# ---- the library without what a browser lacks -------------------------------------------------------------------
+
+BLOCKER = textwrap.dedent('''
+    import importlib.abc, sys, threading
+    BLOCKED = {blocked!r}
+    class Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split('.')[0] in BLOCKED: raise ImportError(f'{{name}} is blocked: a browser has no {{name}}')
+    sys.meta_path.insert(0, Blocker())
+    started = []
+    _start = threading.Thread.start
+    def start(self): started.append(self.name); return _start(self)
+    threading.Thread.start = start
+    import importlib, importlib.util
+    names = ['lr_tutor.schedules', 'lr_tutor.explore', 'lr_tutor.lab']
+    if importlib.util.find_spec('lr_tutor.engine'): names.append('lr_tutor.engine')
+    for n in names: importlib.import_module(n)
+    from lr_tutor.explore import explore
+    from lr_tutor.lab import lab, train
+    from lr_tutor.schedules import one_cycle
+    explore('one_cycle'); lab('one_cycle', task='spiral')          # the widgets too, not only the imports
+    train('spiral', one_cycle(lr_max=.5, n_epochs=2))
+    import json
+    print(json.dumps([names, sorted(m for m in sys.modules if m.split('.')[0] in BLOCKED), started, threading.active_count()]))
+''')
+
+def test_browser_modules_import_without_torch_or_threads():
+    code = BLOCKER.format(blocked=BLOCKED)
+    env = {**os.environ, 'PYTHONPATH': str(ROOT), 'MPLBACKEND': 'agg'}
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    names, loaded, started, n_threads = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {'lr_tutor.schedules', 'lr_tutor.explore', 'lr_tutor.lab'} <= set(names)
+    assert loaded == [] and started == [] and n_threads == 1, (loaded, started, n_threads)
+
+def test_the_blocker_blocks():
+    "The check above could fail: the photos lab, which needs fastai, does not import under the blocker."
+    code = BLOCKER.format(blocked=BLOCKED).replace("names = [", "names = ['lr_tutor.lab_photos', ")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         env={**os.environ, 'PYTHONPATH': str(ROOT), 'MPLBACKEND': 'agg'})
+    assert out.returncode != 0 and 'is blocked' in out.stderr, out.stderr[-2000:]
+
+# ---- the build, without a browser -------------------------------------------------------------------------------
+
+def test_browser_wheel_declares_only_browser_safe_dependencies(tmp_path):
+    import zipfile
+    wheel = build_lite.lr_tutor_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        meta = z.read(next(n for n in names if n.endswith('.dist-info/METADATA'))).decode()
+    requires = [l.split(': ', 1)[1] for l in meta.splitlines() if l.startswith('Requires-Dist')]
+    assert sorted(re.split(r'[<>=]', r)[0] for r in requires) == ['anywidget', 'ipywidgets', 'matplotlib', 'numpy']
+    assert {'lr_tutor/explore.py', 'lr_tutor/lab.py', 'lr_tutor/schedules.py', 'lr_tutor/js/frame_view.js'} <= set(names)
+    assert not any('sample_data' in n for n in names)
+
+def test_lessons_lose_only_what_needs_full_python():
+    for name in build_lite.LESSONS:
+        src = json.loads((ROOT / 'nbs' / name).read_text())
+        nb = build_lite.lesson_for_browser(ROOT / 'nbs' / name)
+        code = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code']
+        assert code[0].startswith('%pip install -q lr_tutor')
+        assert not any(build_lite.NEEDS_FULL_PYTHON.search(c) for c in code)
+        assert all(c['outputs'] == [] for c in nb['cells'] if c['cell_type'] == 'code')
+        n_src = sum(c['cell_type'] == 'code' for c in src['cells'])
+        assert len(code) - 1 >= n_src // 2, f'{name}: {len(code) - 1} of {n_src} code cells kept'   # most of it runs
+
+def test_refuses_a_pyodide_file_that_differs(tmp_path):
+    pyodide = _pyodide()
+    copy = tmp_path / 'pyodide'
+    copy.mkdir()
+    for f in pyodide.iterdir():
+        if f.is_file(): os.symlink(f, copy / f.name)
+    numpy = next(copy.glob('numpy-*.whl'))
+    numpy.unlink(); numpy.write_bytes(b'not numpy')
+    with pytest.raises(SystemExit, match='numpy.*differs from the official build'):
+        build_lite.verified_pyodide(copy)
+    assert 'numpy' in build_lite.verified_pyodide(pyodide)['packages']
+
+def _pyodide() -> Path:
+    p = build_lite.DEFAULT_PYODIDE
+    if not (p / 'pyodide-lock.official.json').exists(): _missing(f'an offline Pyodide in {p} (LR_TUTOR_PYODIDE)')
+    return p
+
+# ---- the site in a browser --------------------------------------------------------------------------------------
+
+class Site:
+    "The built site served on 127.0.0.1 (a free port) from a thread of this process, until `close()`."
+    def __init__(self, folder:Path):
+        handler = functools.partial(_Handler, directory=str(folder))
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+        self.folder, self.port = folder, self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self): return f'http://127.0.0.1:{self.port}'
+
+    def url(self, notebook:str='try_it.ipynb') -> str: return f'{self.base}/lab/index.html?path={notebook}'
+
+    def close(self): self.server.shutdown(); self.server.server_close(); self.thread.join()
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, '.wasm': 'application/wasm',
+                      '.js': 'application/javascript', '.mjs': 'application/javascript', '.json': 'application/json'}
+    def log_message(self, *args): pass
+
+def built_site(folder:Path) -> Path:
+    "The site built offline into `folder` (Pyodide from ../shared/pyodide, or LR_TUTOR_PYODIDE)."
+    return build_lite.build(folder, _pyodide())
+
+@contextlib.contextmanager
+def browser_page(site:Site, requests:list, height:int=1400):
+    "A Chromium page, 1400 px wide, recording into `requests` the URL of every request the page or its workers make."
+    if not Path(CHROMIUM).exists(): _missing(f'Chromium ({CHROMIUM})')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: _missing('the playwright Python package')
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={'width': 1400, 'height': height})
+        context.on('request', lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.on('worker', lambda w: requests.append(w.url))
+        try: yield page
+        finally: context.close(); browser.close()
+
+def run_try_it(page, site:Site, timeout:float=120) -> dict:
+    """Open the Try-it notebook, run all its cells, wait until the spiral lab shows its first frame: returns the
+    seconds from navigation to the kernel idle and to that frame."""
+    t0 = time.time()
+    page.goto(site.url())
+    page.get_by_text(re.compile(r'\| Idle$')).first.wait_for(timeout=timeout * 1000)
+    t_idle = time.time() - t0
+    page.keyboard.press('Control+b')                 # hide the file browser: the notebook gets the width
+    page.get_by_role('menuitem', name='Run', exact=True).click()
+    page.get_by_role('menuitem', name='Run All Cells', exact=True).click()
+    page.wait_for_function("""() => { const c = document.querySelector('.lr-tutor-lab .lr-tutor-lab-figure canvas');
+                                       return c && c.width > 10; }""", timeout=timeout * 1000)
+    t_lab = time.time() - t0
+    page.wait_for_function("""() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                                       return p.length && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
+                           timeout=timeout * 1000)
+    return {'idle': t_idle, 'first_lab': t_lab, 'all_cells': time.time() - t0}
+
+def slider_handle(root, name:str):
+    "The keyboard-focusable handle of the slider labelled `name` inside locator `root`."
+    label = root.page.locator('label', has_text=re.compile(f'^{re.escape(name)}$'))
+    return root.locator('.widget-slider', has=label).locator('.noUi-handle').first
+
+def _pixels(png:bytes):
+    import io, numpy as np
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert('RGB')).astype(int)
+
+def _stable_shot(element, tries=20):
+    last = element.screenshot()
+    for _ in range(tries):
+        time.sleep(.3)
+        shot = element.screenshot()
+        if shot == last: return shot
+        last = shot
+    return last
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    s = Site(built_site(tmp_path_factory.mktemp('lite') / 'site'))
+    yield s
+    s.close()
+
+def test_site_size(site):
+    size = build_lite.site_size(site.folder)
+    assert size <= SITE_LIMIT_MB * 2**20, f'the site is {size / 2**20:.1f} MB (limit {SITE_LIMIT_MB} MB)'
+    config = json.loads((site.folder / 'jupyter-lite.json').read_text())['jupyter-config-data']
+    kernel = config['litePluginSettings'][build_lite.KERNEL_SETTINGS]
+    assert kernel['pyodideUrl'] == './static/pyodide/pyodide.js' and kernel['disablePyPIFallback'] is True
+
+def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
+    ARTIFACTS.mkdir(exist_ok=True)
+    requests = []
+    with browser_page(site, requests) as page:
+        run_try_it(page, site)
+        page.screenshot(path=str(ARTIFACTS / 'lite_page.png'))
+        stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+        # matplotlib's notice on its first import in a fresh browser (as on a first install) is the only one
+        assert [t for t in stderr if not t.startswith('Matplotlib is building the font cache')] == [], stderr
+        assert page.locator('.lr-tutor-explorer').count() == 1 and page.locator('.lr-tutor-lab').count() == 2
+        root = page.locator('.lr-tutor-lab').first
+        figure, readouts, code = root.locator('.lr-tutor-lab-figure'), root.locator('.lr-tutor-lab-readouts'), root.locator('.lr-tutor-code')
+        figure.scroll_into_view_if_needed()
+        before, text_before = _stable_shot(figure), readouts.inner_text()
+        assert 'lr_max=0.5,' in code.inner_text()
+        handle = slider_handle(root, 'lr_max')
+        handle.focus()
+        page.keyboard.press('ArrowRight')          # 10^0.05 up: 0.561
+        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=30_000)
+        page.wait_for_function("([el, old]) => el.innerText !== old", arg=[readouts.element_handle(), text_before],
+                               timeout=30_000)
+        after = _stable_shot(figure)
+        (ARTIFACTS / 'lite_lab_before.png').write_bytes(before); (ARTIFACTS / 'lite_lab_after.png').write_bytes(after)
+        changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
+        assert changed > 500, f'the training view did not change after the key press ({changed} pixels differ)'
+        # the readouts are those of the run for the new rate, as CPython computes it
+        from lr_tutor.lab import train
+        from lr_tutor.schedules import one_cycle
+        run = train('spiral', one_cycle(lr_max=.561, n_epochs=20))
+        text = readouts.inner_text().replace('\xa0', ' ')
+        assert f'final loss {run.final_loss:.3g}' in text and f'test accuracy {run.final_accuracy:.1%}' in text, text
+    assert len(requests) > 50
+    outside = sorted({u for u in requests if not re.match(rf'(http://127\.0\.0\.1:{site.port}/|blob:|data:)', u)})
+    assert outside == [], f'requests left 127.0.0.1: {outside[:10]}'
