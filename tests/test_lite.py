@@ -221,9 +221,9 @@ def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
         handle = slider_handle(root, 'lr_max')
         handle.focus()
         page.keyboard.press('ArrowRight')          # 10^0.05 up: 0.561
-        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=30_000)
+        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=60_000)
         page.wait_for_function("([el, old]) => el.innerText !== old", arg=[readouts.element_handle(), text_before],
-                               timeout=30_000)
+                               timeout=60_000)
         after = _stable_shot(figure)
         (ARTIFACTS / 'lite_lab_before.png').write_bytes(before); (ARTIFACTS / 'lite_lab_after.png').write_bytes(after)
         changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
