@@ -30,13 +30,14 @@ RUNTIME = ['pyodide.js', 'pyodide.mjs', 'pyodide.asm.js', 'pyodide.asm.wasm', 'p
 # What the site serves of Pyodide (with their dependencies): the kernel's own needs, then lr_tutor's.
 PYODIDE_PACKAGES = ['micropip', 'ipython', 'jedi', 'sqlite3', 'ssl', 'pyodide-unix-timezones', 'numpy', 'matplotlib']
 KERNEL_SETTINGS = '@jupyterlite/pyodide-kernel-extension:kernel'
-# Code cells of a lesson that need a full Python install: torch, fastai, Keras, ipympl, threads.
+# Code cells of a lesson that need a full Python install: torch, fastai, Keras, ipympl, threads (Pyodide starts none).
+# `#| export` cells are the library's own source, which imports without them (tests/test_lite.py): always kept.
 NEEDS_FULL_PYTHON = re.compile(r'^\s*(import|from)\s+(torch|torchvision|fastai|keras|tensorflow|ipympl|nbdev)\b'
-                               r'|\b(threading|Thread|ThreadPoolExecutor|concurrent\.futures|time_updates|to_fastai|to_torch'
+                               r'|\b(Thread|ThreadPoolExecutor|time_updates|to_fastai|to_torch|to_keras'
                                r'|lab_photos|photo_lab|rps_dls|lr_find|subprocess)\b', re.M)
-FULL_PYTHON_NOTE = ('*In the browser:* cells of this lesson that need torch, fastai, Keras, ipympl or threads are left '
-                    'out here; the full lesson is in the [documentation](https://lr-tutor.github.io/lr_tutor/) and runs '
-                    'after `pip install lr_tutor`.')
+FULL_PYTHON_NOTE = ('*In the browser:* {left_out}what needs torch, fastai, Keras, ipympl or threads (the adapters, the '
+                    'photos) runs after `pip install lr_tutor`; the full lesson, with its outputs, is in the '
+                    '[documentation](https://lr-tutor.github.io/lr_tutor/).')
 
 def log(*a): print('[build_lite]', *a, flush=True)
 
@@ -143,22 +144,23 @@ def _source(cell) -> str: return ''.join(cell['source']) if isinstance(cell['sou
 def lesson_for_browser(nb_path:Path) -> dict:
     """Lesson `nb_path` as the browser runs it: outputs cleared (the kernel makes them), the `#| default_exp`
     cell dropped, `#| hide` cells (the checks) collapsed, cells that need a full Python install
-    (`NEEDS_FULL_PYTHON`) left out and said so, and a first cell that installs lr_tutor from the site."""
+    (`NEEDS_FULL_PYTHON`, `#| export` cells aside) left out and said so, and a first cell that installs lr_tutor from the site."""
     nb = json.loads(Path(nb_path).read_text())
     cells, dropped = [], 0
     for cell in nb['cells']:
         cell = copy.deepcopy(cell)
-        src = _source(cell)
+        src = cell['source'] = _source(cell)
         if cell['cell_type'] == 'code':
             if src.lstrip().startswith('#| default_exp'): continue
-            if NEEDS_FULL_PYTHON.search(src): dropped += 1; continue
+            if not src.lstrip().startswith('#| export') and NEEDS_FULL_PYTHON.search(src): dropped += 1; continue
             cell['outputs'], cell['execution_count'] = [], None
             if src.lstrip().startswith('#| hide'): cell.setdefault('metadata', {}).setdefault('jupyter', {})['source_hidden'] = True
         cells.append(cell)
     title = next((i for i, c in enumerate(cells) if c['cell_type'] == 'markdown'), -1) + 1
     setup = {'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [],
              'source': '%pip install -q lr_tutor\nimport numpy, matplotlib  # Pyodide loads them for lr_tutor'}
-    note = {'cell_type': 'markdown', 'metadata': {}, 'source': FULL_PYTHON_NOTE + (f' ({dropped} cells left out.)' if dropped else '')}
+    left_out = f'{dropped} cells of this lesson are left out here: ' if dropped else ''
+    note = {'cell_type': 'markdown', 'metadata': {}, 'source': FULL_PYTHON_NOTE.format(left_out=left_out)}
     cells[title:title] = [note, setup]
     for c in cells: c.pop('id', None)
     nb['cells'] = cells
