@@ -13,13 +13,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'scripts'))
 import build_lite  # noqa: E402
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, pixels, stable_shot  # noqa: E402
 
-ARTIFACTS = ROOT / 'test-artifacts'
-CHROMIUM = os.environ.get('LR_TUTOR_CHROMIUM', '/usr/bin/chromium')
 # Chromium resolves no name but 127.0.0.1: a request for anything else fails, and is recorded.
-CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                 '--disable-background-networking', '--disable-component-update', '--disable-sync',
-                 '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
+OFFLINE_ARGS = CHROMIUM_ARGS + ['--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
 SITE_LIMIT_MB = 60
 BLOCKED = ('torch', 'torchvision', 'fastai', 'ipympl', 'keras', 'tensorflow')
 
@@ -156,7 +153,7 @@ def browser_page(site:Site, requests:list, height:int=1400):
     try: from playwright.sync_api import sync_playwright
     except ImportError: _missing('the playwright Python package')
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=OFFLINE_ARGS)
         context = browser.new_context(viewport={'width': 1400, 'height': height})
         context.on('request', lambda r: requests.append(r.url))
         page = context.new_page()
@@ -187,20 +184,6 @@ def slider_handle(root, name:str):
     label = root.page.locator('label', has_text=re.compile(f'^{re.escape(name)}$'))
     return root.locator('.widget-slider', has=label).locator('.noUi-handle').first
 
-def _pixels(png:bytes):
-    import io, numpy as np
-    from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(png)).convert('RGB')).astype(int)
-
-def _stable_shot(element, tries=20):
-    last = element.screenshot()
-    for _ in range(tries):
-        time.sleep(.3)
-        shot = element.screenshot()
-        if shot == last: return shot
-        last = shot
-    return last
-
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
     s = Site(built_site(tmp_path_factory.mktemp('lite') / 'site'))
@@ -227,7 +210,7 @@ def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
         root = page.locator('.lr-tutor-lab').first
         figure, readouts, code = root.locator('.lr-tutor-lab-figure'), root.locator('.lr-tutor-lab-readouts'), root.locator('.lr-tutor-code')
         figure.scroll_into_view_if_needed()
-        before, text_before = _stable_shot(figure), readouts.inner_text()
+        before, text_before = stable_shot(figure), readouts.inner_text()
         assert 'lr_max=0.5,' in code.inner_text()
         handle = slider_handle(root, 'lr_max')
         handle.focus()
@@ -235,9 +218,9 @@ def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
         page.wait_for_function("(el) => el.innerText.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=60_000)
         page.wait_for_function("([el, old]) => el.innerText !== old", arg=[readouts.element_handle(), text_before],
                                timeout=60_000)
-        after = _stable_shot(figure)
+        after = stable_shot(figure)
         (ARTIFACTS / 'lite_lab_before.png').write_bytes(before); (ARTIFACTS / 'lite_lab_after.png').write_bytes(after)
-        changed = (_pixels(before) != _pixels(after)).any(axis=-1).sum()
+        changed = (pixels(before) != pixels(after)).any(axis=-1).sum()
         assert changed > 500, f'the training view did not change after the key press ({changed} pixels differ)'
         # the readouts are those of the run for the new rate, as CPython computes it
         from lr_tutor.lab import train
