@@ -59,6 +59,8 @@ def presses(page, root, n:int, pause:float) -> list[dict]:
         page.keyboard.press('ArrowLeft')
         out.append(page.evaluate('window.__lat'))
         time.sleep(pause)
+    hits = root.locator('.lr-tutor-lab-figure canvas').first.get_attribute('data-hits')
+    print(f'  {n} presses, {hits or 0} answered at once by a frame drawn ahead')
     return out
 
 def lite_round(site, n_presses, pause):
