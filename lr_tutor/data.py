@@ -85,15 +85,23 @@ def _images(folder):
 def _count_images(folder): return sum(1 for _ in _images(folder))
 
 class DataSource(os.PathLike):
-    "Which copy of dataset `name` is used: its `root` folder and `kind` ('path', 'env', 'cache', 'download' or 'sample')."
-    WHERE = dict(path='passed as path', env=f'from ${DATA_ENV}', cache='downloaded earlier, in the cache',
-                 download='just downloaded, into the cache', sample='bundled with lr_tutor')
+    """Which copy of dataset `name` is used: its `root` folder and `kind` ('path', 'env', 'cache', 'download' or 'sample').
+    Printed, it says which copy (yours, the public set downloaded, or the bundled sample), never where it lies: a
+    lesson's saved output shows no machine's path. `root` (or `os.fspath`) is the folder."""
+    WHICH = dict(path='the {title} photos passed as path=', env=f'the {{title}} set in ${DATA_ENV}',
+                 cache='the public {title} set, downloaded earlier into the cache',
+                 download='the public {title} set, just downloaded into the cache')
     def __init__(self, name, root, kind, notes=(), used=None, asked=None):
         self.name, self.root, self.kind, self.notes = name, Path(root), kind, list(notes)
         self.used, self.asked = used, asked   # (train, valid) photos a loader took; the n_per_class asked for
     def __fspath__(self): return str(self.root)
     @property
     def is_sample(self) -> bool: return self.kind == 'sample'
+    @property
+    def which(self) -> str:
+        "Which copy this is, in words, for a lesson to print: 'the bundled sample of the rock-paper-scissors photos'..."
+        title = DATASETS[self.name]['title']
+        return f'the bundled sample of the {title} photos' if self.is_sample else self.WHICH[self.kind].format(title=title)
     @property
     def counts(self):
         "(training, test) photos in the folders."
@@ -111,9 +119,9 @@ class DataSource(os.PathLike):
             short = (f'; {self.asked} per class were asked, the sample has {tr // len(_classes(self))}'
                      if self.asked is not None and self.asked * len(_classes(self)) > tr else '')
             with Image.open(next(_images(split_folders(self.root, self.name)[0]))) as im: w, h = im.size
-            return (f'Using the bundled sample of the {title} photos ({used}, {w}x{h} px{short}){notes}; '
+            return (f'Using {self.which} ({used}, {w}x{h} px{short}){notes}; '
                     f'set {DATA_ENV} to a folder holding {self.name}/ for the full set')
-        return f'Using the {title} set at {self.root} ({self.WHERE[self.kind]}; {used}){notes}'
+        return f'Using {self.which} ({used}){notes}'
     __repr__ = __str__
 
 def _classes(src): return [d for d in split_folders(src.root, src.name)[0].iterdir() if d.is_dir()]
@@ -134,7 +142,7 @@ def locate_dataset(name='rps', path=None, fallback='sample', cache_dir=None, rem
     env, notes = os.environ.get(DATA_ENV), []
     if env:
         if split_folders(Path(env)/name, name) is not None: return DataSource(name, Path(env)/name, 'env')
-        notes.append(f'${DATA_ENV}={env} holds no {name}/ with {_layout_msg(name)}')
+        notes.append(f'${DATA_ENV} holds no {name}/ with {_layout_msg(name)}')
     dest = Path(cache_dir or default_cache_dir())/name
     if split_folders(dest, name) is not None: return DataSource(name, dest, 'cache', notes)
     remotes = DATASETS[name]['remotes'] if remotes is None else remotes

@@ -505,8 +505,10 @@ def gallery(schedules=None, ncols:int=3, log:bool=False):
     fig, axs = plt.subplots(nrows, ncols, figsize=(4 * ncols, 2.6 * nrows), squeeze=False)
     for ax, s in zip(axs.flat, schedules):
         t = np.linspace(0, s.n_epochs, 1000)
-        ax.plot(t, s(t), color='C0')
+        lr = s(t)
+        ax.plot(t, lr, color='C0')
         if log: ax.set_yscale('log')
+        else: ax.set_ylim(0, 1.1 * max(lr.max(), 1e-12))   # from zero: a constant rate is a flat line, not noise
         ax.set_title(s.family, fontsize=10)
         if s.has_momentum:
             ax2 = ax.twinx(); ax2.plot(t, s.momentum(t), color='C1', lw=1, ls='--'); ax2.set_ylabel('mom', color='C1')

@@ -6,7 +6,12 @@ cell included (the hidden test cells and the `#| gpu` cells too, which on a CPU 
 run). The executed notebook is then cleaned the way `nbdev-clean` cleans it (so `nbdev-clean` leaves it
 unchanged), without the widgets' saved state: a widget's output keeps its static picture (image/png or
 HTML) and drops the live view, which needs the kernel. Every notebook gets the python3 kernelspec, so
-Jupyter opens it without asking for a kernel.
+Jupyter opens it without asking for a kernel, and every `#| hide` cell (the tests) is saved collapsed
+(`jupyter.source_hidden`, kept by nbdev-clean through `allowed_cell_metadata_keys`): a learner in JupyterLab
+sees a "..." bar where the test is, and a click opens it.
+
+The kernel that runs the notebooks is `$LR_TUTOR_KERNEL` (default `python3`, this Python): the learner-install
+check (scripts/learner_run_all.sh) names a kernel that runs in the learner's virtualenv.
 
 What the staleness check (tests/test_outputs.py) needs goes to `nbs/.outputs.json`: per notebook, the
 lr_tutor version, the Run All time, and for each code cell in order `"<hash of its source> <number of outputs>"`.
@@ -18,7 +23,7 @@ A code cell edited after the run no longer matches its hash.
 
 Run it with the full photo set (LR_TUTOR_DATA) and one notebook at a time, as the committed outputs are
 the CPU size's."""
-import argparse, hashlib, json, os, sys, time
+import argparse, hashlib, json, os, re, sys, time
 from pathlib import Path
 import nbformat
 
@@ -45,6 +50,25 @@ def add_kernelspec(nb):
     nb.metadata['kernelspec'] = dict(KERNELSPEC)
     return nb
 
+def kernel_name() -> str:
+    "The Jupyter kernel that runs the notebooks: `$LR_TUTOR_KERNEL`, else python3."
+    return os.environ.get('LR_TUTOR_KERNEL') or 'python3'
+
+def is_hidden(cell) -> bool:
+    "A `#| hide` cell: nbdev leaves it out of the docs (the tests, the imports they need)."
+    return cell.cell_type == 'code' and any(re.match(r'#\|\s*hide\s*$', l) for l in cell.source.splitlines())
+
+def collapse_hidden(nb):
+    """Save every `#| hide` cell's source collapsed in JupyterLab (`source_hidden`), and only `#| hide` cells.
+    Outputs stay open: a test that fails when the learner runs it must show its error."""
+    for cell in code_cells(nb):
+        meta = cell.metadata.get('jupyter', {})
+        if is_hidden(cell): meta['source_hidden'] = True
+        else: meta.pop('source_hidden', None)
+        if meta: cell.metadata['jupyter'] = meta
+        else: cell.metadata.pop('jupyter', None)
+    return nb
+
 def run_notebook(path, timeout:float=None, cell_timeout:float=None, nb=None):
     """Execute notebook `path` (or `nb`, read from it) in a fresh python3 kernel, cell by cell, in its folder.
     `timeout` limits the whole notebook (each cell gets what is left of it), `cell_timeout` each cell.
@@ -53,7 +77,7 @@ def run_notebook(path, timeout:float=None, cell_timeout:float=None, nb=None):
     from nbclient.exceptions import CellTimeoutError
     path = Path(path)
     nb = nb or nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}},
+    client = NotebookClient(nb, kernel_name=kernel_name(), resources={'metadata': {'path': str(path.parent)}},
                             store_widget_state=False, allow_errors=False,
                             timeout=int(cell_timeout or timeout) if (cell_timeout or timeout) else None)
     start = time.time()
@@ -99,7 +123,7 @@ def execute(path, timeout=None):
     "Run `path`, save it with its outputs, clean it, and record it in the manifest; the seconds it took."
     nb = add_kernelspec(nbformat.read(path, as_version=4))
     nb, seconds = run_notebook(path, timeout=timeout, nb=nb)
-    nbformat.write(static_frames(nb), path)
+    nbformat.write(collapse_hidden(static_frames(nb)), path)
     nbdev_clean(path)
     m = read_manifest()
     m[path.name] = manifest_entry(nbformat.read(path, as_version=4), seconds)
@@ -109,15 +133,16 @@ def execute(path, timeout=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('names', nargs='*', help='notebooks in nbs/ (default: all)')
-    ap.add_argument('--kernelspec-only', action='store_true', help='add the kernelspec, execute nothing')
+    ap.add_argument('--kernelspec-only', action='store_true',
+                    help='add the kernelspec and collapse the #| hide cells, execute nothing')
     ap.add_argument('--timeout', type=float, default=None, help='seconds allowed per notebook')
     args = ap.parse_args()
     print(f"LR_TUTOR_DATA={os.environ.get('LR_TUTOR_DATA', '(not set: the default photo set)')}, "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(not set)')}", flush=True)
     for path in notebooks(args.names):
         if args.kernelspec_only:
-            nbformat.write(add_kernelspec(nbformat.read(path, as_version=4)), path); nbdev_clean(path)
-            print(f'{path.name}: kernelspec set'); continue
+            nbformat.write(collapse_hidden(add_kernelspec(nbformat.read(path, as_version=4))), path); nbdev_clean(path)
+            print(f'{path.name}: kernelspec set, hidden cells collapsed'); continue
         print(f'{path.name}: running...', flush=True)
         print(f'{path.name}: Run All took {execute(path, args.timeout):.0f} s; saved with its outputs', flush=True)
 

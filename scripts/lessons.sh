@@ -1,9 +1,26 @@
 #!/usr/bin/env bash
-# Install lr_tutor (loose requirements: any torch fastai supports) and open the lessons in JupyterLab:
-# the repository root is served, so the README, nbs/ and its pictures are all reachable; nbs/index.ipynb opens first.
-# On a CPU-only machine, install the small CPU build of torch into the active virtualenv first (see README.md).
+# The learner's install: lr_tutor with what every lesson needs (the `lessons` and `sweep` extras; loose
+# requirements: any torch that fastai supports), in .venv (or the active virtualenv), then the lessons in
+# JupyterLab: the repository root is served, so the README, nbs/ and its pictures are all reachable, and
+# nbs/index.ipynb opens first.
+#
+#   bash scripts/lessons.sh                 # install, then open JupyterLab (extra arguments go to `jupyter lab`)
+#   bash scripts/lessons.sh --cpu           # the same, with the small CPU-only build of torch (no NVIDIA GPU)
+#   bash scripts/lessons.sh --install-only  # install, open nothing (CI tests exactly this install)
+cpu=0; open_lab=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --cpu) cpu=1; shift ;;
+    --install-only) open_lab=0; shift ;;
+    *) break ;;
+  esac
+done
 . "$(dirname "$0")/env.sh"
-python -m pip install -e .          # no -q: torch and fastai are large, pip's progress shows it is working
+if [ $cpu = 1 ]; then   # before lr_tutor, so that pip keeps it instead of fetching the much larger CUDA build
+  python -m pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu
+fi
+python -m pip install -e ".[lessons,sweep]"   # no -q: torch and fastai are large, pip's progress shows it is working
+[ $open_lab = 1 ] || { echo "lr_tutor installed for the lessons in $VIRTUAL_ENV"; exit 0; }
 extra=()
 [ "$(id -u)" = 0 ] && extra+=(--allow-root)   # Jupyter refuses to run as root without it (containers, CI boxes)
 exec jupyter lab --ServerApp.root_dir="$root" "${extra[@]}" "$root/nbs/index.ipynb" "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (CPU torch pair pinned) and run the whole suite:
-# export/clean drift checks, every notebook through Run All (as Jupyter runs it), then the rest of pytest
+# export/clean drift checks, every notebook through Run All (as Jupyter runs it) in a fresh learner's install
+# (scripts/learner_run_all.sh), then the rest of pytest
 # (saved outputs fresh, browser and property tests). Needs no LR_TUTOR_DATA: without it the lessons use the
 # default photo set.
 . "$(dirname "$0")/env.sh"
@@ -33,11 +34,12 @@ fi
 echo "== library matches the notebooks; notebooks are clean"
 python scripts/render_readme.py --check
 
-# Every notebook as Jupyter's Run All runs it (all cells, hidden tests and #| gpu cells included, so it
-# covers what nbdev-test runs), two at a time on two cores: one thread each, or torch oversubscribes them.
+# Every notebook as Jupyter's Run All runs it (all cells, hidden tests and #| gpu cells included, so it covers what
+# nbdev-test runs), in the LEARNER's install: a fresh virtualenv with exactly what scripts/lessons.sh installs, two
+# notebooks at a time on two cores (one torch thread each), and the checkout must be unchanged afterwards. This is
+# the only Run All pass: the developer's environment only adds tools (nbdev, pytest, playwright) no lesson may need.
 set +e
-OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} LR_TUTOR_RUN_ALL_WORKERS=${LR_TUTOR_RUN_ALL_WORKERS:-2} \
-  python -m pytest -q tests/test_run_all.py
+bash scripts/learner_run_all.sh
 rc_nbs=$?
 echo "== notebooks ran ($((SECONDS-start)) s so far)"
 

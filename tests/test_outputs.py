@@ -1,6 +1,7 @@
 """The lessons are committed executed: every notebook in nbs/ carries the outputs its code cells made, and
-they are not stale (no code cell changed since `scripts/execute_notebooks.py` ran it)."""
-import importlib.util, json
+they are not stale (no code cell changed since `scripts/execute_notebooks.py` ran it). What they show is fit for
+a learner: no machine's path, no dependency's warning, the hidden test cells saved collapsed."""
+import importlib.util, json, re
 from pathlib import Path
 import nbformat, pytest
 
@@ -57,3 +58,74 @@ def test_lesson_opens_without_select_kernel():
             time.sleep(1)
             assert page.locator('.jp-Dialog').count() == 0, page.locator('.jp-Dialog').all_inner_texts()
         finally: browser.close()
+
+def _output_texts(nb):
+    "(code cell index, text) for every text a saved output shows: streams, text/* data, tracebacks."
+    for i, cell in enumerate(ex.code_cells(nb)):
+        for out in cell.get('outputs', []):
+            if 'text' in out: yield i, ''.join(out['text'])
+            for mime, data in out.get('data', {}).items():
+                if mime.startswith('text/') or mime.endswith('json'): yield i, data if isinstance(data, str) else json.dumps(data)
+            if 'traceback' in out: yield i, re.sub(r'\x1b\[[0-9;]*m', '', '\n'.join(out['traceback']))
+
+# A path of the machine that executed the notebook: the checkout, home and temp folders, an installed package.
+MACHINE_PATH = re.compile('|'.join([re.escape(str(ROOT)), re.escape(str(Path.home())),
+    r'(?<![\w.:/~-])/(?:work|home|root|tmp|Users|usr|opt|var|private|mnt|srv)/',
+    r'[A-Za-z]:\\(?:Users|Windows|Program)', r'(?:site|dist)-packages']))
+
+def machine_paths(nb):
+    "'cell N: the line' for every saved output line that holds a path of the machine that ran it."
+    return [f'code cell {i}: {line.strip()[:160]}' for i, text in _output_texts(nb)
+            for line in text.splitlines() if MACHINE_PATH.search(line)]
+
+def test_machine_path_found():
+    "The check itself: it sees the paths a notebook run leaves (a photo folder, a warning's source file, a temp dir)."
+    out = lambda text: nbformat.v4.new_output('stream', name='stdout', text=text)
+    for text in (f'Using the set at {ROOT}/data/rps', '/work/shared/data/rps -> train', 'into /tmp/tmp3nc6occb/rps',
+                 '/opt/venv/lib/python3.11/site-packages/torch/jit/_script.py:1491: FutureWarning: x',
+                 "C:\\Users\\ana\\rps", 'written to /home/ana/x.pkl'):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x', outputs=[out(text)])])
+        assert machine_paths(nb), text
+    for text in ('https://github.com/lr-tutor/lr_tutor/blob/main/lr_tutor/finder.py#L279', 'rps/ -> train/ + test/',
+                 'lr 1e-3/3e-3 per group', '$LR_TUTOR_DATA holds no rps/', 'nbs/images/lab.png'):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x', outputs=[out(text)])])
+        assert not machine_paths(nb), text
+
+@pytest.mark.parametrize('path', ex.notebooks(), ids=lambda p: p.stem)
+def test_no_machine_path(path):
+    "No saved output shows where the notebook ran: say which photo set was used, not where it lay."
+    found = machine_paths(nbformat.read(path, as_version=4))
+    assert not found, f'{path.name} shows paths of the machine that executed it:\n  ' + '\n  '.join(found)
+
+# Python's warning line: "<file>:<line>: SomeWarning: message"
+WARNING_LINE = re.compile(r'^(?P<file>.+?):\d+: (?P<kind>\w*Warning): ', re.M)
+
+@pytest.mark.parametrize('path', ex.notebooks(), ids=lambda p: p.stem)
+def test_no_dependency_warning(path):
+    "A lesson does not open with a warning box from torch, fastai or another dependency (filter it in lr_tutor/__init__)."
+    found = [f'code cell {i}: {m.group(0)}{text[m.end():].splitlines()[0][:100] if text[m.end():] else ""}'
+             for i, text in _output_texts(nbformat.read(path, as_version=4)) for m in WARNING_LINE.finditer(text)
+             if 'lr_tutor' not in Path(m.group('file')).parts]
+    assert not found, f'{path.name} saved warnings raised outside lr_tutor:\n  ' + '\n  '.join(found)
+
+@pytest.mark.parametrize('path', ex.notebooks(), ids=lambda p: p.stem)
+def test_hidden_cells_collapsed(path):
+    "Each `#| hide` cell (the tests) is saved collapsed, so a learner in JupyterLab meets the lesson, not its asserts."
+    nb = nbformat.read(path, as_version=4)
+    open_ = [i for i, c in enumerate(ex.code_cells(nb)) if ex.is_hidden(c)
+             and not c.metadata.get('jupyter', {}).get('source_hidden')]
+    assert not open_, (f'{path.name}: #| hide code cells {open_} are not saved collapsed: run '
+                       f'`python scripts/execute_notebooks.py --kernelspec-only {path.stem}` (or re-execute it)')
+
+def test_collapsed_cells_survive_nbdev_clean(tmp_path):
+    "execute_notebooks collapses the `#| hide` cells, and nbdev-clean (this project's settings) keeps it so."
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('#| hide\nassert 1 + 1 == 2'),
+                                         nbformat.v4.new_code_cell('print(2)', outputs=[
+                                             nbformat.v4.new_output('stream', name='stdout', text='2\n')]),
+                                         nbformat.v4.new_code_cell('#| hide\nprint(3)', outputs=[
+                                             nbformat.v4.new_output('stream', name='stdout', text='3\n')])])
+    path = tmp_path / 'lesson.ipynb'
+    nbformat.write(ex.collapse_hidden(nb), path)
+    ex.nbdev_clean(path)
+    meta = [c.metadata.get('jupyter', {}) for c in nbformat.read(path, as_version=4).cells]
+    assert meta == [{'source_hidden': True}, {}, {'source_hidden': True}], meta

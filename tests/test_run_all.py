@@ -4,7 +4,9 @@ as Jupyter's Run All does (nbclient, working directory nbs/, no nbdev flags: the
 LR_TUTOR_RUN_ALL_TIMEOUT seconds (default 300), LR_TUTOR_RUN_ALL_WORKERS notebooks at a time (default 2,
 one torch thread each unless OMP_NUM_THREADS says otherwise). Nothing is written back to the notebooks.
 
-This pass runs every cell nbdev-test runs and more, so scripts/test.sh runs it instead of nbdev-test."""
+The kernel is `$LR_TUTOR_KERNEL` (default python3, this Python): scripts/learner_run_all.sh points it at a fresh
+learner's install, and scripts/test.sh runs the pass that way. This pass runs every cell nbdev-test runs and more, so
+scripts/test.sh runs it instead of nbdev-test."""
 import importlib.util, os, re, time, traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -41,7 +43,8 @@ def run_all(request):
             results[p] = f.result()
             report(f'Run All {p.name}: {"ok" if results[p][0] is None else "FAILED"} '
                                          f'in {results[p][1]:.0f} s')
-    report(f'Run All: {len(chosen)} notebooks in {time.time() - start:.0f} s, {WORKERS} at a time')
+    report(f'Run All: {len(chosen)} notebooks in {time.time() - start:.0f} s, {WORKERS} at a time, '
+           f'kernel {ex.kernel_name()}')
     return results
 
 @pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
