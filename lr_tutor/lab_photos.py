@@ -441,7 +441,8 @@ class PhotoLab(W.VBox):
 
     def _curves(self, s, run=None):
         n_px = self.schedule_plot.n_px
-        curves = [sample(s, n_px, self.task.steps_per_epoch, label='schedule')]
+        # a schedule without momentum trains at the optimizer's own, 0.9 (fastai's SGD momentum, Adam's beta1): a flat line
+        curves = [sample(s, n_px, self.task.steps_per_epoch, label='schedule', momentum=.9)]
         if run is not None and run.n_steps:
             base = curves[0]
             mom = run.mom           # what fastai set: the schedule's, or the optimizer's own (0.9) for one without

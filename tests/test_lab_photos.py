@@ -165,3 +165,9 @@ def test_the_gpu_skip_line_names_what_the_lesson_has():
     sources = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code']
     gpu = next(s for s in sources if s.startswith('#| gpu'))
     assert 'FULL_SIZE)' in gpu and any(s.lstrip().startswith('import') and 'FULL_SIZE = ' in s for s in sources)
+
+def test_a_schedule_without_momentum_shows_the_flat_momentum_fastai_uses():
+    S = lab('constant', task='photos', size='cpu')
+    line = S.schedule_plot.drawing.mom_lines[0]
+    assert line.get_visible() and S.schedule_plot.drawing.mom_ax.get_visible()
+    np.testing.assert_array_equal(np.unique(line.get_ydata()), [.9])
