@@ -57,11 +57,10 @@ box''', 'canvas'),
 EXPLORE = '''%matplotlib widget
 from lr_tutor.explore import explore
 from lr_tutor.schedules import one_cycle
-ex = explore(one_cycle(lr_max=1e-3, n_epochs=10), steps_per_epoch=1000{options})
-class _Trace:                                    # kernel-side timestamps, read back by the benchmark
+class Trace:                                     # kernel-side timestamps, read back by the benchmark
     def append(self, event):
         with open('trace-{name}.txt', 'a') as f: f.write('%r %s\\n' % event)
-ex._plot.trace = _Trace()
+ex = explore(one_cycle(lr_max=1e-3, n_epochs=10), steps_per_epoch=1000, trace=Trace(){options})
 ex'''
 TRACE_TAG = lambda name: name.replace(' ', '_').replace('=', '').replace("'", '')   # a file name per variant
 # the explorer as it comes (its frame view), each speed lever switched off in turn, and with ipympl's canvas

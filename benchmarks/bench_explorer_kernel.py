@@ -35,13 +35,13 @@ def summary(wall_s, cpu_s=None):
 
 def explorer_times(pixel_ratio=1., **options):
     ex = explore(one_cycle(**CASE), steps_per_epoch=1000, **options)
-    if pixel_ratio != 1: ex._plot.view.pixel_ratio = pixel_ratio                   # as a high-density screen asks
-    if ex._plot.backend == 'ipympl': ex.figure.canvas.syncing_data_url = False   # as with a browser attached
+    if pixel_ratio != 1: ex.schedule_plot.view.pixel_ratio = pixel_ratio                   # as a high-density screen asks
+    if ex.schedule_plot.backend == 'ipympl': ex.figure.canvas.syncing_data_url = False   # as with a browser attached
     time_updates(ex, n=10)                                                    # warm up
     cpu = time.process_time()
     t = time_updates(ex, n=40)
     r = summary(t, time.process_time() - cpu)
-    r['full_draws'], r['blits'] = ex._plot.n_full, ex._plot.n_blit
+    r['full_draws'], r['blits'] = ex.schedule_plot.n_full, ex.schedule_plot.n_blit
     return r
 
 def naive_ipympl_times(n=40):
@@ -100,27 +100,27 @@ def coalescing(coalesce, n=10):
     ex = explore(one_cycle(**CASE), steps_per_epoch=1000, backend='image', coalesce=coalesce)
     w = ex.sliders['lr_max']
     async def burst():
-        frames = ex._plot.n_full + ex._plot.n_blit
+        frames = ex.schedule_plot.n_full + ex.schedule_plot.n_blit
         t0 = time.perf_counter()
         for i in range(1, n + 1): w.value = CASE['lr_max'] * 10 ** (.05 * i)
         await asyncio.sleep(0)                                   # the loop runs the pending frame
-        return time.perf_counter() - t0, ex._plot.n_full + ex._plot.n_blit - frames
+        return time.perf_counter() - t0, ex.schedule_plot.n_full + ex.schedule_plot.n_blit - frames
     spent, frames = asyncio.run(burst())
     return dict(ms=round(spent * 1e3, 1), frames=frames)
 
 def ahead_times(n=12, pixel_ratio=1.):
     "The idle-time work after an update: the frames one step of each slider away, drawn and encoded."
     ex = explore(one_cycle(**CASE), steps_per_epoch=1000, backend='image')
-    ex._plot.view.pixel_ratio = pixel_ratio
+    ex.schedule_plot.view.pixel_ratio = pixel_ratio
     w = ex.sliders['lr_max']
     per_frame, per_state = [], []
     for i in range(n):
         w.value = CASE['lr_max'] * 10 ** (.05 * (i % 6))
         ex.controls.moved = w
         t0, frames = time.perf_counter(), 0
-        for key, curves, texts in ex._frames_ahead():           # each: a schedule built, sampled, keyed, its texts
+        for key, curves, texts in ex.frames_ahead():           # each: a schedule built, sampled, keyed, its texts
             t1 = time.perf_counter()
-            ex._plot.frame_for(curves)                          # ... drawn (a blit, mostly) and encoded
+            ex.schedule_plot.frame_for(curves)                          # ... drawn (a blit, mostly) and encoded
             per_frame.append(time.perf_counter() - t1)
             frames += 1
         per_state.append(time.perf_counter() - t0)

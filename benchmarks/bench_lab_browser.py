@@ -27,8 +27,9 @@ from conftest import (FIGURE_SIGNATURE_JS, JupyterLab, launch_chromium, open_and
                       wait_for_figure, KERNELSPEC)
 
 NAIVE = '''%matplotlib inline
+import sys; sys.path.insert(0, {tests!r})
 import ipywidgets as W, matplotlib.pyplot as plt, numpy as np
-from lr_tutor.lab import torch_train
+from torch_reference import torch_train
 from lr_tutor.schedules import one_cycle
 slider = W.FloatLogSlider(value=.5, min=-6, max=0, step=.05, description='lr_max')
 def show(lr_max):
@@ -41,7 +42,7 @@ out'''
 LAB = '''from lr_tutor.lab import lab
 L = lab('one_cycle', task='{task}'{options})
 L'''
-VARIANTS = {'naive': (NAIVE, 'image')}
+VARIANTS = {'naive': (NAIVE.replace('{tests!r}', repr(str(ROOT / 'tests'))), 'image')}
 for task in ('spiral', 'landscape'):
     for opt in ('', ', prefetch=False') + ((', blit=False',) if task == 'spiral' else ()):
         VARIANTS[f'lab {task}{opt.replace(", ", " ")}'] = (LAB.format(task=task, options=opt), 'canvas')

@@ -2,7 +2,7 @@
 
 For each task it times, with one thread (OMP_NUM_THREADS=1):
 - the naive anchor: the same run as a plain PyTorch loop (nn.Sequential, autograd, torch.optim, the rate set
-  before every step), `lr_tutor.lab.torch_train` (spiral only: the landscape has no network);
+  before every step), `torch_train` (tests/torch_reference.py) (spiral only: the landscape has no network);
 - `train(task, schedule)`: the lab's batched NumPy engine, one run;
 - the batched lever: `train_many` on 3 seeds, and on the 10 neighbouring schedules the lab trains ahead
   (one arrow-key step of each slider), per run;
@@ -14,7 +14,8 @@ For each task it times, with one thread (OMP_NUM_THREADS=1):
 
 Prints median and p90 (ms) of each. On a shared machine say so when you quote them.
 """
-import argparse, os, platform, statistics, time
+import argparse, os, platform, statistics, sys, time
+from pathlib import Path
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 os.environ.setdefault('MPLBACKEND', 'agg')
 import numpy as np
@@ -37,7 +38,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     import torch
     torch.set_num_threads(1)
-    from lr_tutor.lab import TASKS, Spiral, RunPlot, lab, torch_train, train, train_many, start_schedule
+    from lr_tutor.engine import TASKS, Spiral, train, train_many, start_schedule
+    from lr_tutor.lab import RunPlot, lab
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests'))
+    from torch_reference import torch_train
     from lr_tutor.schedules import one_cycle
     n = args.repeat
     print(f'machine: {os.cpu_count()} cores {platform.machine()}, load average {os.getloadavg()[0]:.1f} (1 min), '

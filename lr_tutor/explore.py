@@ -6,7 +6,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/explore.html.md"""
 
 # %% ../nbs/02_explore.ipynb #45da2801
 from __future__ import annotations
-import asyncio, atexit, base64, html, importlib.resources, inspect, math, pathlib, struct, threading, time, warnings, zlib
+import asyncio, atexit, base64, dataclasses, html, importlib.resources, inspect, math, pathlib, struct, threading, time, warnings, zlib
 from collections import OrderedDict
 from typing import Callable, NamedTuple
 import numpy as np
@@ -16,16 +16,16 @@ import traitlets
 import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 
 # %% auto #0
-__all__ = ['MomsSliders', 'GHOST_ALPHA', 'BACKENDS', 'LogSlider', 'Slider', 'IntSlider', 'ZeroOrLogSlider', 'TupleSliders',
-           'param_widget', 'TypedReadout', 'ParamRow', 'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits',
-           'FrameView', 'ImageOutput', 'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot', 'key_entry',
-           'ScheduleControls', 'readouts_html', 'code_html', 'Explorer', 'with_png', 'explore', 'Compare', 'compare',
-           'time_updates']
+__all__ = ['MomsSliders', 'ERROR_COLOR', 'GHOST_ALPHA', 'BACKENDS', 'RATE_FORMAT', 'LogSlider', 'Slider', 'IntSlider',
+           'ZeroOrLogSlider', 'TupleSliders', 'param_widget', 'TypedReadout', 'error_html', 'html_table', 'ParamRow',
+           'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits', 'frame_layout', 'FrameView', 'ImageOutput',
+           'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot', 'key_entry', 'ScheduleControls', 'readouts_html',
+           'code_html', 'panel_layout', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -94,7 +94,9 @@ class LogSlider(_Slider, W.FloatLogSlider):
         if not v > 0: raise ValueError(f'{self.description} is on a log slider: it must be > 0, got {v!r}')
         return math.log10(v)
     def _value_at(self, x): return 10.**x
-    def _tidy(self, v): return _sig(v)
+    def _tidy(self, v):
+        # onto the grid of `step` through the decades, 3 significant digits: a press lands on 0.1, not 0.0998
+        return _sig(10.**(round(math.log10(v) / self.step) * self.step))
     def fmt(self, v) -> str: return fmt_rate(v)
 
 class Slider(_Slider, W.FloatSlider):
@@ -201,8 +203,10 @@ def param_widget(name:str, p:Param, value) -> W.Widget:
         return TupleSliders(tuple(value), lo, hi, description=name, tooltip=p.doc, integer=integer)
     if p.log:
         if p.lo == 0 and not p.lo_open: return ZeroOrLogSlider(value, lo, hi, description=name, tooltip=p.doc)
-        lo_e, hi_e = _grid(math.log10(value), math.log10(lo), math.log10(hi), .05)
-        return LogSlider(value=value, min=lo_e, max=hi_e, step=.05, readout=False, **common)
+        step = .05      # 20 steps a decade, on a grid through the decades: arrow keys reach 0.1, 1e-3 exactly
+        lo_e = math.floor(round(min(math.log10(lo), math.log10(value)) / step, 9)) * step
+        hi_e = math.ceil(round(max(math.log10(hi), math.log10(value)) / step, 9)) * step
+        return LogSlider(value=value, min=round(lo_e, 9), max=round(hi_e, 9), step=step, readout=False, **common)
     if p.integer or (p.kind == 'epochs' and whole(lo) and whole(hi) and whole(value)):
         return IntSlider(value=int(value), min=int(math.floor(min(lo, value))), max=int(math.ceil(max(hi, value))),
                          readout=False, **common)
@@ -245,6 +249,23 @@ class TypedReadout(W.Text):
         self._on_message(message or '')
         self._show()                          # what the slider holds now: the value typed, or the one kept
 
+ERROR_COLOR = '#b00020'     # every error and warning lr_tutor's widgets show
+
+def error_html(message:str, size:int=12) -> str:
+    "`message` as a widget's error line: the warning sign, in `ERROR_COLOR`, escaped; '' for no message."
+    return (f'<div style="color:{ERROR_COLOR};font-size:{size}px;margin-left:8px">&#9888; {html.escape(str(message))}</div>'
+            if message else '')
+
+def html_table(header, rows, colors=None, spacing:int=12) -> str:
+    """A table of `rows` (lists of cells, HTML) under `header` (HTML); `colors`: each row's first cell's colour (a
+    matplotlib colour: a run or curve drawn in it), or None. The explorer's, the lab's and the photos lab's tables."""
+    colors = colors or [None] * len(rows)
+    cell = lambda i, c, color: (f'<td style="color:{mpl.colors.to_hex(color)}">{c}</td>' if i == 0 and color is not None
+                                else f'<td>{c}</td>')
+    body = ''.join('<tr>' + ''.join(cell(i, c, color) for i, c in enumerate(row)) + '</tr>' for row, color in zip(rows, colors))
+    return (f'<table style="border-spacing:{spacing}px 2px"><tr>' + ''.join(f'<th>{h}</th>' for h in header)
+            + f'</tr>{body}</table>')
+
 class ParamRow(W.VBox):
     """Parameter `name`'s widget with a typed readout beside each of its sliders and, under them, a line for
     messages about it. `apply(slider, x, text)`: set `slider` to the typed `x`, or say why not."""
@@ -268,8 +289,7 @@ class ParamRow(W.VBox):
 
     def say(self, message:str):
         "Show `message` under the parameter ('' clears it)."
-        self.message.value = (f'<div style="color:#b00020;font-size:12px;margin-left:8px">&#9888; '
-                              f'{html.escape(message)}</div>' if message else '')
+        self.message.value = error_html(message)
 
 
 # %% ../nbs/02_explore.ipynb #a1dc46fb
@@ -302,10 +322,10 @@ def _min_max_columns(values, n_cols):
     return idx[np.diff(idx, prepend=-1) > 0]                  # sorted already: drop repeats
 
 def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=True, label:str=None,
-           ghost:bool=False) -> Curve:
+           ghost:bool=False, momentum:float=None) -> Curve:
     """`s` sampled for a plot `n_px` pixels wide: 2 points per pixel column or, with `steps_per_epoch`, the
     per-batch rates reduced to each column's lowest and highest (`decimate=False`: every step / 10,001 points);
-    `ghost`: to be drawn faint.
+    `ghost`: to be drawn faint; `momentum`: what a trainer uses for a schedule without its own (a flat line).
     Its `peak` is `s.peak_lr()` and its `final` is `s.final_lr(steps_per_epoch)`."""
     n = s.n_epochs
     n_steps = None
@@ -321,7 +341,7 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
         t = np.linspace(0, n, 2 * int(n_px) + 1 if decimate else 10_001)
         lr = s(t)
         area = float(np.sum((lr[1:] + lr[:-1]) * np.diff(t)) / 2)
-    mom = s.momentum(t) if s.has_momentum else None
+    mom = s.momentum(t) if s.has_momentum else None if momentum is None else np.full(len(t), float(momentum))
     return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(steps_per_epoch or None),
                  n, area, n_steps, ghost)
 
@@ -350,7 +370,7 @@ def _top(cur, peak, grow=1.5, shrink=.2):
     it and fills at least `shrink` of it, raised to a round number with room to grow, or fitted again when small."""
     if not (peak > 0 and math.isfinite(peak)): return cur or 1.
     if cur is None or peak < shrink * cur: return peak * _MARGIN
-    return cur if peak <= cur else _ceil_nice(peak * grow)
+    return cur if peak * 1.015 <= cur else _ceil_nice(peak * grow)       # never on the frame: a constant line shows
 
 def _x_end(cur, xmax):
     "The end of the epoch axis: `xmax` on a first view; kept while the longest curve fills 60% to 100% of it."
@@ -421,6 +441,10 @@ def _ipympl_canvas():
         _CANVAS = FastCanvas
     return _CANVAS
 
+def frame_layout(w:int, h:int) -> W.Layout:
+    "A frame view's layout: the figure's `w` CSS pixels wide where there is room, narrower (same shape) where not."
+    return W.Layout(width='100%', max_width=f'{w}px', min_height='0px')
+
 class FrameView(anywidget.AnyWidget):
     """The figure in the browser: PNG frames drawn on a canvas. `frame` is the current one and `key` the
     controls' values it shows (`[[widget id, trait, value, tolerance], ...]`); `send_ahead` sends a frame for
@@ -452,7 +476,7 @@ class ImageOutput:
     def __init__(self, figure:Figure, on_pixel_ratio:Callable, on_shown:Callable):
         self.canvas = FigureCanvasAgg(figure)
         w, h = self.canvas.get_width_height()
-        self.widget = FrameView(layout=W.Layout(width=f'{w}px', height=f'{h}px'))
+        self.widget = FrameView(layout=frame_layout(w, h))
         self.widget.observe(lambda change: on_pixel_ratio(change.new), 'pixel_ratio')
         self.widget.observe(lambda change: on_shown(), 'shown')
 
@@ -503,6 +527,8 @@ def later(f:Callable, lock=_LOOP_LOCK, exiting=_EXITING) -> Callable:
     return run
 
 
+RATE_FORMAT = FuncFormatter(lambda v, pos: fmt_rate(v))    # rate ticks as lr_tutor writes rates: 0.05, not 5 and a 1e-2
+
 class CurvesFigure:
     """The learning rate over epochs on top, momentum below (hidden when no curve has momentum), drawn on
     `figure`'s canvas. With `blit`, the axes' picture is kept (a few of them) and only the curves are drawn
@@ -516,7 +542,7 @@ class CurvesFigure:
         self.ax.set_ylabel('learning rate'); self.mom_ax.set_ylabel('momentum'); self.mom_ax.set_xlabel('epoch')
         self.ax.yaxis.set_major_locator(MaxNLocator(5)); self.mom_ax.yaxis.set_major_locator(MaxNLocator(3))
         for a in (self.ax, self.mom_ax): a.xaxis.set_major_locator(MaxNLocator(7, integer=True)); a.grid(alpha=.3)
-        self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
+        self.ax.yaxis.set_major_formatter(RATE_FORMAT)
         self.lr_lines, self.mom_lines, self._legend, self._labels, self._show_mom = [], [], None, (), None
         self.log = False
         self._backgrounds = OrderedDict()       # axes state -> saved picture of them
@@ -540,7 +566,7 @@ class CurvesFigure:
         if log == self.log: return
         self.log = log
         self.ax.set_yscale('log' if log else 'linear')
-        if not log: self.ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 3))
+        self.ax.yaxis.set_major_formatter(RATE_FORMAT)          # a scale brings its own formatter: ours again
 
     def _lines(self, n):
         while len(self.lr_lines) < n:
@@ -766,7 +792,7 @@ def _close(w):
 
 def _tolerance(w, v) -> float:
     "How far a value the page sends may lie from `v` and still become `v` in the kernel (see `_Slider`)."
-    if isinstance(w, LogSlider): return .49 * 10.**(math.floor(math.log10(v)) - 2)     # 3 significant digits
+    if isinstance(w, LogSlider): return v * (1 - 10.**(-.49 * w.step))    # what the kernel tidies to `v`: half a step
     if isinstance(w, (Slider, IntSlider)): return .49 * w.step
     return 0.
 
@@ -794,13 +820,17 @@ class ScheduleControls(W.VBox):
     """The controls of a schedule: a family dropdown, the owner's `extra` toggles, a warm-up toggle, a row per
     parameter (slider, typed readout, message) and an error line under them. `schedule`: what they describe
     (the last valid one); `on_change(schedule)` is called with each new one. `sliders`: parameter name ->
-    widget (the family's, then the warm-up's); `key()` and `steps()`: what frames drawn ahead are keyed by."""
+    widget (the family's, then the warm-up's); `key()` and `steps()`: what frames drawn ahead are keyed by.
+    `start(factory) -> Schedule`: where a family starts the first time it is chosen (default: its defaults; a lab
+    starts every family at its task's good rate); `rate_max`: rate sliders reach at least this high."""
     schedule = traitlets.Instance(Schedule, allow_none=True)
 
-    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, extra=(), on_change:Callable=None):
+    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, extra=(), on_change:Callable=None,
+                 start:Callable=None, rate_max:float=None):
         self.families = dict(families or FAMILIES)
+        self.start, self.rate_max = start, rate_max
         name, values, warm = _start(factory_or_schedule, self.families)
-        self._values = {name: values} if values else {}      # each family's last values
+        self.remembered = {name: values} if values else {}      # family -> its last values (shown again when chosen again)
         self._on_change = on_change
         self.family = W.Dropdown(options=list(self.families), value=name, description='family',
                                  style={'description_width': '45px'}, layout=W.Layout(width='215px'))
@@ -837,13 +867,25 @@ class ScheduleControls(W.VBox):
             if isinstance(leaf, _Slider): leaf.observe(self._on_move, 'value')
 
     def _make_sliders(self):
-        values = {**_defaults(self.factory), **(self._values.get(self.family.value) or {})}
-        self.params = {k: param_widget(k, p, values[k]) for k, p in self.factory.params.items()}
+        first = dict(self.start(self.factory).params) if self.start and self.family.value not in self.remembered else {}
+        values = {**_defaults(self.factory), **first, **(self.remembered.get(self.family.value) or {})}
+        self.params = {k: param_widget(k, self._widened(p), values[k]) for k, p in self.factory.params.items()}
         rows = [ParamRow(k, w, self._apply_typed) for k, w in self.params.items()] + self._warmup_rows
         for w in self.params.values(): self._watch(w)       # after the rows: a row clears its line first
         self._readouts = {id(r.slider): r for row in rows for r in row.readouts}
         self.param_box.children = rows
         self._set_active()
+
+    def _widened(self, p:Param) -> Param:
+        "`p`, its slider span reaching `rate_max` if it is a rate."
+        if self.rate_max is None or p.kind != 'rate' or (p.lo == 0 and not p.lo_open): return p     # not a floor (0 allowed)
+        lo, hi = p.ui or _default_ui(p, 1.)
+        return p if hi >= self.rate_max else dataclasses.replace(p, ui=(lo, min(self.rate_max, p.hi)))
+
+    def set_disabled(self, disabled:bool):
+        "Disable every control (while something trains, say), or enable them again as the explorer's rules say."
+        for w in [*self.toggles, *self.sliders.values(), *self._readouts.values()]: _set_disabled(w, disabled)
+        if not disabled: self._set_active()
 
     def _set_active(self):
         "Grey out what has no effect now: the warm-up's sliders without warm-up, and parameters not `Param.active`."
@@ -856,6 +898,23 @@ class ScheduleControls(W.VBox):
         for w in self.params.values(): w.unobserve(self._changed, 'value')
         self._make_sliders()
         for row in old: _close(row)                 # the browser drops their views
+        if not self._holding: self._update()
+
+    def set_schedule(self, s:Schedule):
+        "Show schedule `s` (of one of the families, with or without warm-up): its family, values and warm-up, one update."
+        inner = s.params['schedule'] if isinstance(s, Schedule) and s.family == 'warmup' else s
+        if not isinstance(inner, Schedule) or inner.family not in self.families:
+            raise ValueError(f'schedule must be a Schedule of one of {", ".join(self.families)} (with or without warmup), got {s!r}')
+        warm = {k: v for k, v in s.params.items() if k != 'schedule'} if s is not inner else {}
+        self.remembered[inner.family] = dict(inner.params)
+        self._holding = True
+        try:
+            self.family.value = inner.family
+            self.warmup.value = bool(warm)
+            for k, v in {**inner.params, **warm}.items(): self.sliders[k].value = v
+        finally: self._holding = False
+        self._cause = None
+        self._set_active()
         self._update()
 
     def _changed(self, change):
@@ -872,8 +931,7 @@ class ScheduleControls(W.VBox):
         box = row or self
         box.children = [*box.children, self.error]
         self.error_message = message
-        self.error.value = (f'<div style="color:#b00020;font-size:12px;margin-left:8px">&#9888; {html.escape(message)} '
-                            f'<small>(showing the last valid schedule)</small></div>' if message else '')
+        self.error.value = error_html(f'{message} (showing the last valid schedule)' if message else '')
 
     def _on_move(self, change): self.moved = change.owner
 
@@ -883,7 +941,7 @@ class ScheduleControls(W.VBox):
             self._show_error(str(e))
             return
         if self.error_message: self._show_error('')
-        self._values[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
+        self.remembered[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
         self.schedule = s
         if notify and self._on_change is not None: self._on_change(s)
 
@@ -966,15 +1024,20 @@ def code_html(s:Schedule) -> str:
     return (f'<pre style="white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;margin:0;padding:4px 6px;font-size:12px;line-height:1.4;'
             f'background:var(--jp-layout-color2,#f5f5f5)">{html.escape(s.code())}</pre>')
 
+def panel_layout(width_in:float) -> W.Layout:
+    "The figure's column beside the controls: its figure's width (`width_in` inches) where there is room, down to 400 px."
+    return W.Layout(flex='1 1 400px', max_width=f'{width_in * 100:.0f}px', min_width='360px')
+
 class Explorer(W.HBox):
     """Sliders for every parameter of a schedule family (`controls`, a `ScheduleControls`) beside the curves they
     make (learning rate on top, momentum below), readouts and the schedule as code. `sliders`: parameter name ->
-    widget; `schedule`: the current schedule; `figure`: the matplotlib figure."""
+    widget; `schedule`: the current schedule; `figure`: the matplotlib figure; `schedule_plot`: the `LivePlot`
+    showing it (None with `plot=False`); `trace`: a list to log (time, event) of changes and frames in (benchmarks)."""
     schedule = traitlets.Instance(Schedule, allow_none=True)
 
     def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, steps_per_epoch:int=None,
                  log:bool=False, backend='auto', blit:bool=True, coalesce:bool=True, prefetch:bool=True,
-                 decimate:bool=True, plot:bool=True, figsize=(5.8, 3.8)):
+                 decimate:bool=True, plot:bool=True, figsize=(5.8, 3.8), trace:list=None):
         self.steps_per_epoch, self.decimate = steps_per_epoch, decimate
         self.log_y = W.Checkbox(value=log, description='log y', indent=False, layout=W.Layout(width='62px'))
         self.controls = ScheduleControls(factory_or_schedule, families=families, extra=[self.log_y] if plot else [],
@@ -982,18 +1045,18 @@ class Explorer(W.HBox):
         self.readouts, self.code = W.HTML(), W.HTML()
         self.readouts.add_class('lr-tutor-readouts')
         self.code.add_class('lr-tutor-code')
-        self._plot = (LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch,
-                               key=self.controls.key, ahead=self._frames_ahead, resample=self._resample)
+        self.schedule_plot = (LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch,
+                               key=self.controls.key, ahead=self.frames_ahead, resample=self._resample, trace=trace)
                       if plot else None)
-        panel = W.VBox(([self._plot.view] if plot else []) + [self.readouts, self.code],
-                       layout=W.Layout(width=f'{figsize[0] * 100:.0f}px'))
+        panel = W.VBox(([self.schedule_plot.view] if plot else []) + [self.readouts, self.code],
+                       layout=panel_layout(figsize[0]))
         # controls beside the figure where the page is wide enough, above it where not
         super().__init__([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
         self.add_class('lr-tutor-explorer')
-        if plot: self._plot.set_log(log)
+        if plot: self.schedule_plot.set_log(log)
         self.schedule = self.controls.schedule
         self._show(self.schedule)
-        if plot: self._plot.render()          # the first frame now: the widget never shows up empty
+        if plot: self.schedule_plot.render()          # the first frame now: the widget never shows up empty
         self.log_y.observe(self._on_log, 'value')
 
     # the controls' parts, as the explorer's
@@ -1009,21 +1072,21 @@ class Explorer(W.HBox):
     def build(self, **changes) -> Schedule: return self.controls.build(**changes)
 
     @property
-    def figure(self) -> Figure: return self._plot.figure if self._plot else None
+    def figure(self) -> Figure: return self.schedule_plot.figure if self.schedule_plot else None
 
     def _on_schedule(self, s):
-        if self._plot is not None and self._plot.trace is not None: self._plot.trace.append((time.time(), 'change'))
+        if self.schedule_plot is not None and self.schedule_plot.trace is not None: self.schedule_plot.trace.append((time.time(), 'change'))
         self.schedule = s
         self._show(s)
 
     def _on_log(self, change):
-        if self._plot is None: return
-        self._plot.set_log(change.new)
+        if self.schedule_plot is None: return
+        self.schedule_plot.set_log(change.new)
         self._show(self.schedule)
 
     def _resample(self): self._show(self.schedule)
 
-    def _frames_ahead(self):
+    def frames_ahead(self):
         "(key, curves, texts) for each state one arrow-key step of one slider away (see `ScheduleControls.steps`)."
         for key, s, texts in self.controls.steps():
             c = self.sample(s)
@@ -1031,14 +1094,14 @@ class Explorer(W.HBox):
 
     def sample(self, s:Schedule=None, n_px:int=None) -> Curve:
         "The current (or `s`) schedule sampled as this explorer draws it."
-        n_px = n_px or (self._plot.n_px if self._plot else 560)
+        n_px = n_px or (self.schedule_plot.n_px if self.schedule_plot else 560)
         return sample(s or self.schedule, n_px, self.steps_per_epoch, self.decimate)
 
     def _show(self, s):
         self.curve = c = self.sample(s)
-        if self._plot is not None:
-            self._plot.set_curves([c])
-            self._plot.request()
+        if self.schedule_plot is not None:
+            self.schedule_plot.set_curves([c])
+            self.schedule_plot.request()
         self.readouts.value, self.code.value = self._texts(s, c)
 
     @staticmethod
@@ -1048,11 +1111,11 @@ class Explorer(W.HBox):
 
     def flush(self):
         "Send the pending frame now (in a kernel, frames are otherwise sent once the current events are handled)."
-        if self._plot is not None: self._plot.flush()
+        if self.schedule_plot is not None: self.schedule_plot.flush()
 
     def _repr_mimebundle_(self, **kwargs):
         # a static page (docs, GitHub) has no widget manager: give it the current frame as a PNG too
-        return with_png(super()._repr_mimebundle_(**kwargs), self._plot.snapshot() if self._plot else None)
+        return with_png(super()._repr_mimebundle_(**kwargs), self.schedule_plot.snapshot() if self.schedule_plot else None)
 
 def with_png(bundle, png:bytes):
     "A widget's mime `bundle` with `png` (its current picture) beside the widget view, for pages without widgets."
@@ -1078,13 +1141,13 @@ class Compare(W.VBox):
                       Explorer(it, plot=False, steps_per_epoch=steps_per_epoch) for it in items]
         self.explorers = [it for it in self.items if isinstance(it, Explorer)]
         self.labels, self.steps_per_epoch = labels, steps_per_epoch
-        self._plot = LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch,
+        self.schedule_plot = LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch,
                               resample=self._update)
-        self._plot.set_log(log)
+        self.schedule_plot.set_log(log)
         self.log_y = W.Checkbox(value=log, description='log y', indent=False)
         self.readouts = W.HTML()
         self.readouts.add_class('lr-tutor-readouts')
-        figure = W.VBox([self.log_y, self._plot.view, self.readouts])
+        figure = W.VBox([self.log_y, self.schedule_plot.view, self.readouts])
         children = [figure]
         if controls and self.explorers:
             tabs = W.Tab([ex.controls for ex in self.explorers])
@@ -1096,10 +1159,10 @@ class Compare(W.VBox):
         for ex in self.explorers: ex.observe(self._on_change, 'schedule')
         self.log_y.observe(self._on_log, 'value')
         self._update()
-        self._plot.render()
+        self.schedule_plot.render()
 
     @property
-    def figure(self) -> Figure: return self._plot.figure
+    def figure(self) -> Figure: return self.schedule_plot.figure
 
     @property
     def schedules(self) -> list:
@@ -1116,25 +1179,23 @@ class Compare(W.VBox):
     def _on_change(self, change): self._update()
 
     def _on_log(self, change):
-        self._plot.set_log(change.new)
+        self.schedule_plot.set_log(change.new)
         self._update()
 
     def _update(self):
-        curves = [sample(s, self._plot.n_px, self.steps_per_epoch, label=self._label(i))
+        curves = [sample(s, self.schedule_plot.n_px, self.steps_per_epoch, label=self._label(i))
                   for i, s in enumerate(self.schedules)]
         self.curves = curves
-        self._plot.set_curves(curves, legend=True)
-        self._plot.request()
-        rows = ''.join(f'<tr><td style="color:{mpl.colors.to_hex(f"C{i}")}">{html.escape(c.label)}</td>'
-                       f'<td>{fmt_rate(c.peak)}</td><td>{fmt_rate(c.final)}</td><td>{c.n_epochs:g}</td>'
-                       f'<td>{fmt_rate(c.area)}</td></tr>' for i, c in enumerate(curves))
-        self.readouts.value = ('<table style="border-spacing:14px 2px"><tr><th>schedule</th><th>peak lr</th>'
-                               '<th>final lr</th><th>epochs</th>'
-                               f'<th>area (lr&middot;epochs)</th></tr>{rows}</table>')
+        self.schedule_plot.set_curves(curves, legend=True)
+        self.schedule_plot.request()
+        self.readouts.value = html_table(
+            ['schedule', 'peak lr', 'final lr', 'epochs', 'area (lr&middot;epochs)'],
+            [[html.escape(c.label), fmt_rate(c.peak), fmt_rate(c.final), f'{c.n_epochs:g}', fmt_rate(c.area)] for c in curves],
+            [f'C{i}' for i in range(len(curves))], spacing=14)
 
-    def flush(self): self._plot.flush()
+    def flush(self): self.schedule_plot.flush()
 
-    def _repr_mimebundle_(self, **kwargs): return with_png(super()._repr_mimebundle_(**kwargs), self._plot.snapshot())
+    def _repr_mimebundle_(self, **kwargs): return with_png(super()._repr_mimebundle_(**kwargs), self.schedule_plot.snapshot())
 
 def compare(*items, **kwargs) -> Compare:
     "Overlay schedules, explorers, family names or factories in one figure (see `Compare` for options)."

@@ -6,457 +6,21 @@ Docs: https://lr-tutor.github.io/lr_tutor/lab.html.md"""
 
 # %% ../nbs/11_lab.ipynb #683c0943
 from __future__ import annotations
-import asyncio, html, inspect, math, time
+import asyncio, html, math, time
 from collections import OrderedDict
-from dataclasses import dataclass
 import numpy as np
 import ipywidgets as W
 import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from .explore import (GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, later, png_bytes,
-    readouts_html, sample, with_png)
-from .schedules import FAMILIES, Schedule, fmt_rate, one_cycle, constant, cosine, sgdr
+from .explore import (ERROR_COLOR, GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, error_html,
+    frame_layout, html_table, later, panel_layout, png_bytes, readouts_html, sample, with_png)
+from .schedules import Schedule, fmt_rate, constant, sgdr
+from .engine import Run, Task, get_task, runs_table, start_schedule, train_many
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'TASKS', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape', 'train_many', 'train',
-           'runs_table', 'torch_train', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'start_schedule',
-           'Lab', 'stacked_png', 'lab', 'lab_figure']
-
-# %% ../nbs/11_lab.ipynb #49b34dab
-OPTIMIZERS = ('sgd', 'adam')
-
-@dataclass(eq=False)
-class Run:
-    """One training run: per step `t` (progress in epochs, the schedule's axis), `lr` and `mom` (what the
-    optimizer used), `loss` (the minibatch's training loss); at each evaluation `test_t`, `test_loss` and
-    `test_accuracy` (None for a task without classes); the final `weights`, the `path` of the weights (for a
-    task that keeps it), and `diverged`: the first step whose loss is NaN, inf or above the task's `max_loss`, else None."""
-    task: str
-    schedule: Schedule
-    optimizer: str
-    seed: int
-    t: np.ndarray
-    lr: np.ndarray
-    mom: np.ndarray
-    loss: np.ndarray
-    test_t: np.ndarray
-    test_loss: np.ndarray
-    test_accuracy: np.ndarray | None
-    weights: np.ndarray
-    path: np.ndarray | None
-    diverged: int | None
-    target: float | None = None       # the task's target training loss, for `steps_to_target`
-
-    @property
-    def n_steps(self) -> int: return len(self.t)
-
-    @property
-    def valid(self) -> slice:
-        "The steps before divergence."
-        return slice(0, self.n_steps if self.diverged is None else self.diverged)
-
-    def smoothed_loss(self, window:int=None) -> np.ndarray:
-        "The training loss averaged over the last `window` steps (default: about an epoch), NaN after divergence."
-        window = window or max(1, int(round(self.n_steps / max(self.schedule.n_epochs, 1e-9))))
-        loss = self.loss.copy()
-        loss[self.valid.stop:] = np.nan
-        c = np.cumsum(np.concatenate([[0.], np.nan_to_num(loss[self.valid], nan=0.)]))
-        out = np.full(self.n_steps, np.nan)
-        k = np.arange(1, self.valid.stop + 1)
-        out[:self.valid.stop] = (c[k] - c[np.maximum(k - window, 0)]) / np.minimum(k, window)
-        return out
-
-    @property
-    def final_loss(self) -> float:
-        "Training loss averaged over the last epoch's steps (NaN if the run diverged)."
-        return float(self.smoothed_loss()[-1])
-
-    @property
-    def final_accuracy(self) -> float:
-        return float('nan') if self.test_accuracy is None else float(self.test_accuracy[-1])
-
-    def steps_to_target(self, target:float=None):
-        "The first step after which the epoch-averaged training loss is at most `target` (the task's), else None."
-        target = self.target if target is None else target
-        hit = np.flatnonzero(self.smoothed_loss() <= target)
-        return int(hit[0]) + 1 if hit.size else None
-
-    def __eq__(self, other):
-        if not isinstance(other, Run): return NotImplemented
-        def same(a, b):
-            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-                return a is not None and b is not None and np.array_equal(a, b, equal_nan=True)
-            return a == b
-        return all(same(getattr(self, f), getattr(other, f)) for f in self.__dataclass_fields__)
-
-    def __repr__(self):
-        end = f'diverged at step {self.diverged}' if self.diverged is not None else f'final loss {self.final_loss:.3g}'
-        acc = '' if self.test_accuracy is None or self.diverged is not None else f', test accuracy {self.final_accuracy:.1%}'
-        return f'Run({self.task}, {self.schedule!r}, {self.optimizer}, seed={self.seed}: {self.n_steps} steps, {end}{acc})'
-
-# %% ../nbs/11_lab.ipynb #5d86e3ae
-class Task:
-    """What the lab trains: data, a model, and how a step goes. Subclass it and fill in:
-
-    - `name`; `steps_per_epoch`; `n_params`, the length of the flat weight vector;
-    - `lr`: optimizer name -> a peak rate that trains well (the lab starts there), `n_epochs`, and `target`,
-      a training loss worth reaching (the pinned table's "steps to target");
-    - `init(seed) -> (n_params,)`: the initial weights;
-    - `batches(seed, n_steps)`: what each step trains on, an array (or tuple of arrays) with `n_steps` rows;
-    - `loss_grad(w, batch, grad) -> (B,)`: for `B` weight vectors `w` (B, n_params) and their steps' batches
-      (stacked: a `(B, ...)` row of each array), the training losses; the gradients go into `grad` (B, n_params);
-    - `evaluate(w) -> (test loss (B,), test accuracy (B,) or None)`;
-    - `keeps_path`: keep the weights after every step (a 2-D model's path), and `draw(panel, runs)` for the view.
-
-    Everything is batched over the leading axis, so the lab trains several seeds or neighbouring schedules at once."""
-    name = 'task'
-    steps_per_epoch = 10
-    n_params = 0
-    lr = {'sgd': .1, 'adam': .01}
-    n_epochs = 10
-    target = None
-    max_loss = math.inf          # a loss above this counts as diverged, as NaN and inf do
-    keeps_path = False
-    eval_every = None            # steps between evaluations; default one epoch
-
-    def init(self, seed:int) -> np.ndarray: raise NotImplementedError
-    def batches(self, seed:int, n_steps:int): raise NotImplementedError
-    def loss_grad(self, w, batch, grad) -> np.ndarray: raise NotImplementedError
-    def stepper(self, w, grad):
-        "`f(batch) -> losses` for the weights `w` and gradient buffer `grad` a run updates in place (a task may prepare views)."
-        return lambda batch: self.loss_grad(w, batch, grad)
-    def evaluate(self, w): raise NotImplementedError
-
-TASKS = {}
-
-def register_task(task:Task) -> Task:
-    "Make `task` (a `Task` instance) available by its `name` to `train` and `lab`."
-    if not isinstance(task, Task): raise ValueError(f'task must be a Task instance, got {task!r}')
-    if not isinstance(task.name, str) or not task.name: raise ValueError(f'task.name must be a non-empty string, got {task.name!r}')
-    TASKS[task.name] = task
-    return task
-
-def get_task(task) -> Task:
-    "A `Task` from a task or its registered name."
-    if isinstance(task, Task): return task
-    if task not in TASKS: raise ValueError(f'task must be a Task or one of {", ".join(map(repr, TASKS))}, got {task!r}')
-    return TASKS[task]
-
-def _epoch_order(rng, n, batch_size, n_steps):
-    "Minibatch indices for `n_steps` steps: a fresh shuffle each epoch, the last partial batch dropped."
-    per = n // batch_size
-    perms = [rng.permutation(n)[:per * batch_size].reshape(per, batch_size) for _ in range(-(-n_steps // per))]
-    return np.concatenate(perms)[:n_steps]
-
-# %% ../nbs/11_lab.ipynb #79d33a7b
-class MLP:
-    "A ReLU network with layer `sizes`, its weights one flat vector per model: views, forward and backward, batched."
-    def __init__(self, sizes=(2, 32, 32, 3)):
-        self.sizes = tuple(sizes)
-        self.shapes = [s for a, b in zip(sizes[:-1], sizes[1:]) for s in ((a, b), (b,))]
-        self.offsets = np.cumsum([0] + [math.prod(s) for s in self.shapes])
-        self.n_params = int(self.offsets[-1])
-
-    def views(self, flat) -> list:
-        "(W1, b1, W2, b2, ...) as views into `flat` (B, n_params): writing them writes `flat`."
-        B = flat.shape[0]
-        return [flat[:, a:b].reshape(B, *s) if len(s) == 2 else flat[:, None, a:b]
-                for a, b, s in zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
-
-    def init(self, rng) -> np.ndarray:
-        "PyTorch's `nn.Linear` initialisation: weights and biases uniform in ±1/√fan_in."
-        return np.concatenate([rng.uniform(-1, 1, math.prod(s)) / math.sqrt(self.sizes[i // 2])
-                               for i, s in enumerate(self.shapes)])
-
-    def forward(self, ps, x):
-        "The logits for inputs `x` (B, n, d) and the hidden activations backward needs."
-        hs, h = [], x
-        for i in range(0, len(ps) - 2, 2):
-            h = np.matmul(h, ps[i]); h += ps[i + 1]; np.maximum(h, 0, out=h)
-            hs.append(h)
-        z = np.matmul(h, ps[-2]); z += ps[-1]
-        return z, hs
-
-    def backward(self, ps, gs, x, hs, dz):
-        "Gradients into `gs` (views of the gradient vector) from `dz`, the loss's gradient at the logits."
-        for i in range(len(ps) - 2, -1, -2):
-            h = hs[i // 2 - 1] if i else x
-            np.matmul(h.transpose(0, 2, 1), dz, out=gs[i])
-            np.sum(dz, axis=1, keepdims=True, out=gs[i + 1])
-            if i:
-                dz = np.matmul(dz, ps[i].transpose(0, 2, 1))
-                dz *= h > 0
-
-def _spiral(rng, n_per_class, n_classes=3, turns=.9, noise=.25):
-    "Points on `n_classes` interleaved spiral arms (rock, paper, scissors), labels, in about [-1, 1]²."
-    r = np.sqrt(rng.uniform(.02, 1, (n_classes, n_per_class)))
-    angle = (2 * np.pi * (np.arange(n_classes)[:, None] / n_classes + turns * r)
-             + noise * rng.standard_normal((n_classes, n_per_class)))
-    x = np.stack([r * np.cos(angle), r * np.sin(angle)], -1).reshape(-1, 2)
-    return x, np.repeat(np.arange(n_classes), n_per_class)
-
-class Spiral(Task):
-    """Rock, paper and scissors points on a 3-arm spiral, classified by a small ReLU MLP (2-32-32-3) trained on
-    minibatches with cross-entropy: the lab's TensorFlow-Playground task."""
-    name, classes = 'spiral', ('rock', 'paper', 'scissors')
-    lr, n_epochs, target = {'sgd': .5, 'adam': .03}, 20, .25
-    log_loss, loss_ylim = True, (.01, 3.)       # how the view draws the loss
-    max_loss = 20.                # a cross-entropy of 20: sure of a wrong class, by e^20 to 1
-
-    def __init__(self, n_train=300, n_test=300, batch_size=25, hidden=(32, 32), data_seed=0):
-        rng = np.random.default_rng(data_seed)
-        k = len(self.classes)
-        self.x, self.y = _spiral(rng, n_train // k)
-        self.x_test, self.y_test = _spiral(rng, n_test // k)
-        self.onehot = np.eye(k)[self.y]
-        self.batch_size, self.steps_per_epoch = batch_size, len(self.x) // batch_size
-        self.mlp = MLP((2, *hidden, k))
-        self.n_params = self.mlp.n_params
-
-    def init(self, seed): return self.mlp.init(np.random.default_rng([seed, 1]))
-
-    def batches(self, seed, n_steps):
-        idx = _epoch_order(np.random.default_rng([seed, 2]), len(self.x), self.batch_size, n_steps)
-        return self.x[idx], self.onehot[idx]
-
-    def loss_grad(self, w, batch, grad): return self._loss_grad(self.mlp.views(w), self.mlp.views(grad), batch)
-    def stepper(self, w, grad):
-        ps, gs = self.mlp.views(w), self.mlp.views(grad)      # made once per run: the weights change in place
-        return lambda batch: self._loss_grad(ps, gs, batch)
-
-    def _loss_grad(self, ps, gs, batch):
-        x, onehot = batch
-        z, hs = self.mlp.forward(ps, x)
-        z -= z.max(-1, keepdims=True)
-        e = np.exp(z)
-        s = e.sum(-1, keepdims=True)
-        loss = (np.log(s[..., 0]) - (z * onehot).sum(-1)).mean(-1)
-        e /= s; e -= onehot; e /= x.shape[1]           # d(mean cross-entropy)/dz = (softmax - onehot) / n
-        self.mlp.backward(ps, gs, x, hs, e)
-        return loss
-
-    def logits(self, w, x):
-        "The logits of models `w` (B, n_params) at points `x` (n, 2)."
-        return self.mlp.forward(self.mlp.views(w), np.broadcast_to(x, (len(w), *x.shape)))[0]
-
-    def evaluate(self, w):
-        # one model at a time: a batched product over points broadcast to all models may round differently,
-        # and a run must not depend on what it was trained beside
-        out = [self._evaluate(w[b:b + 1]) for b in range(len(w))]
-        return np.array([o[0] for o in out]), np.array([o[1] for o in out])
-
-    def _evaluate(self, w):
-        z = self.logits(w, self.x_test)
-        z -= z.max(-1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
-        y = self.y_test
-        return -logp[0, np.arange(len(y)), y].mean(), (z[0].argmax(-1) == y).mean()
-
-register_task(Spiral())
-
-# %% ../nbs/11_lab.ipynb #95fad260
-class Landscape(Task):
-    """A 2-D loss surface, a gentle bowl with a wide minimum and a deeper, sharp one, and gradients made noisy as
-    minibatches make them. The weights are the point; the test loss is the same surface shifted a little (test
-    data differ from training data), where the sharp minimum is far worse than the wide one."""
-    name, n_params, keeps_path = 'landscape', 2, True
-    lr, n_epochs, target = {'sgd': .3, 'adam': .1}, 10, -.9
-    loss_ylim = (-1.5, 1.5)
-    max_loss = 100.               # 45 units from the minima: flung out of the bowl
-    steps_per_epoch = 20
-    bowl = .05
-    wells = ((1., (.9, -.5), .8), (1.3, (-.5, .4), .1))      # (depth, centre, width): the wide one, the sharp one
-    start, noise, shift = (-1.5, 1.2), .3, (.12, -.12)
-
-    def init(self, seed): return np.asarray(self.start) + .05 * np.random.default_rng([seed, 1]).standard_normal(2)
-    def batches(self, seed, n_steps): return self.noise * np.random.default_rng([seed, 2]).standard_normal((n_steps, 2))
-
-    def surface(self, p):
-        "The loss at points `p` (..., 2) and its gradient there."
-        loss, grad = self.bowl * (p ** 2).sum(-1), 2 * self.bowl * p
-        for depth, centre, width in self.wells:
-            d = p - np.asarray(centre)
-            g = depth * np.exp(-(d ** 2).sum(-1) / (2 * width ** 2))
-            loss = loss - g
-            grad = grad + (g / width ** 2)[..., None] * d
-        return loss, grad
-
-    def loss_grad(self, w, noise, grad):
-        loss, grad[:] = self.surface(w)
-        grad += noise
-        return loss
-
-    def evaluate(self, w): return self.surface(w + np.asarray(self.shift))[0], None
-
-register_task(Landscape())
-
-# %% ../nbs/11_lab.ipynb #8ca73774
-def _check_optimizer(optimizer):
-    if optimizer not in OPTIMIZERS: raise ValueError(f'optimizer must be one of {", ".join(map(repr, OPTIMIZERS))}, got {optimizer!r}')
-    return optimizer
-
-def _stack(items):
-    "Each config's batches (an array or tuple of arrays, `n_steps` rows) stacked on axis 1: row k is step k's."
-    if isinstance(items[0], tuple): return tuple(_stack([it[i] for it in items]) for i in range(len(items[0])))
-    if all(it is items[0] for it in items): return np.broadcast_to(items[0][:, None], (len(items[0]), len(items), *items[0].shape[1:]))
-    return np.stack(items, 1)
-
-def _row(batches, k): return tuple(b[k] for b in batches) if isinstance(batches, tuple) else batches[k]
-
-class _SGD:
-    "SGD with momentum as PyTorch and fastai write it: `v = mom·v + g; w -= lr·v`, on all models at once."
-    def __init__(self, w): self.v = np.zeros_like(w)
-    def step(self, w, g, lr, mom, k):
-        self.v *= mom; self.v += g
-        w -= lr * self.v
-
-class _Adam:
-    "Adam with `beta1` following the schedule's momentum; bias correction for a changing beta1: 1 − Πβ1."
-    def __init__(self, w, mom, beta2=.999, eps=1e-8):
-        self.m, self.v, self.beta2, self.eps = np.zeros_like(w), np.zeros_like(w), beta2, eps
-        k = np.arange(1, mom.shape[1] + 1)
-        self.c1 = 1 - np.cumprod(mom, axis=1)                      # (B, n_steps)
-        self.s2 = 1 / np.sqrt(1 - beta2 ** k)
-    def step(self, w, g, lr, mom, k):
-        self.m *= mom; self.m += (1 - mom) * g
-        self.v *= self.beta2; self.v += (1 - self.beta2) * g * g
-        denom = np.sqrt(self.v); denom *= self.s2[k]; denom += self.eps
-        w -= (lr / self.c1[:, k:k + 1]) * self.m / denom
-
-def _train_group(task, configs, n_steps, optimizer, momentum):
-    "Train `configs` [(schedule, seed), ...], all `n_steps` long, as one batched program."
-    spe = task.steps_per_epoch
-    t = np.arange(n_steps) / spe
-    lr = np.stack([s(t) for s, _ in configs])
-    mom = np.stack([s.momentum(t) if s.has_momentum else np.full(n_steps, momentum) for s, _ in configs])
-    seeds = [seed for _, seed in configs]
-    inits, data = {}, {}
-    for seed in dict.fromkeys(seeds): inits[seed], data[seed] = task.init(seed), task.batches(seed, n_steps)
-    w = np.stack([inits[seed] for seed in seeds]).astype(float)
-    batches = _stack([data[seed] for seed in seeds])
-    g = np.zeros_like(w)
-    step = task.stepper(w, g)
-    opt = _SGD(w) if optimizer == 'sgd' else _Adam(w, mom)
-    B = len(configs)
-    loss = np.empty((B, n_steps))
-    every = task.eval_every or spe
-    test_at = sorted(set(range(0, n_steps + 1, every)) | {n_steps})
-    test_loss, test_acc = np.empty((B, len(test_at))), np.empty((B, len(test_at)))
-    has_acc = True
-    path = np.empty((B, n_steps + 1, w.shape[1])) if task.keeps_path else None
-    if path is not None: path[:, 0] = w
-    good = w.copy()                 # the last finite weights of each model
-    lr_col, mom_col = lr[:, :, None], mom[:, :, None]
-    j = 0
-    with np.errstate(all='ignore'):
-        for k in range(n_steps + 1):
-            if k == test_at[j]:
-                tl, ta = task.evaluate(w)
-                test_loss[:, j] = tl
-                if ta is None: has_acc = False
-                else: test_acc[:, j] = ta
-                ok = np.isfinite(w).all(1)
-                good[ok] = w[ok]
-                j += 1
-            if k == n_steps: break
-            loss[:, k] = step(_row(batches, k))
-            opt.step(w, g, lr_col[:, k], mom_col[:, k], k)
-            if path is not None: path[:, k + 1] = w
-    test_t = np.array(test_at) / spe
-    runs = []
-    for b, (s, seed) in enumerate(configs):
-        bad = np.flatnonzero(~(loss[b] <= task.max_loss))       # NaN, inf or too large
-        diverged = int(bad[0]) if bad.size else None
-        l, tl, ta = loss[b].copy(), test_loss[b].copy(), test_acc[b].copy() if has_acc else None
-        if diverged is not None:
-            l[diverged:] = np.nan
-            after = test_t * spe > diverged
-            tl[after] = np.nan
-            if ta is not None: ta[after] = np.nan
-        p = None
-        if path is not None:
-            p = path[b].copy()
-            if diverged is not None: p[diverged + 1:] = np.nan
-        runs.append(Run(task.name, s, optimizer, seed, t, lr[b], mom[b], l, test_t, tl, ta, good[b], p, diverged,
-                        task.target))
-    return runs
-
-def train_many(task, schedules, seeds=0, optimizer:str='sgd', momentum:float=.9) -> list:
-    """`train(task, s, seed, optimizer, momentum)` for each schedule `s` and its seed (one seed for all, or
-    one each), trained as one batched program: the same runs, in the time of a few."""
-    task, optimizer = get_task(task), _check_optimizer(optimizer)
-    schedules = list(schedules)
-    for i, s in enumerate(schedules):
-        if not isinstance(s, Schedule): raise ValueError(f'schedules[{i}] must be a Schedule (e.g. one_cycle(...)), got {s!r}')
-    seeds = [seeds] * len(schedules) if isinstance(seeds, (int, np.integer)) else list(seeds)
-    if len(seeds) != len(schedules): raise ValueError(f'seeds must be one int or one per schedule ({len(schedules)}), got {len(seeds)}')
-    for sd in seeds:
-        if isinstance(sd, bool) or not isinstance(sd, (int, np.integer)) or sd < 0:
-            raise ValueError(f'seed must be an integer in [0, inf), got {sd!r}')
-    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
-        raise ValueError(f'momentum must be in [0, 1), got {momentum!r}')
-    n_steps = [max(1, int(round(s.n_epochs * task.steps_per_epoch))) for s in schedules]
-    out = [None] * len(schedules)
-    for n in dict.fromkeys(n_steps):
-        idx = [i for i, m in enumerate(n_steps) if m == n]
-        for i, run in zip(idx, _train_group(task, [(schedules[i], int(seeds[i])) for i in idx], n, optimizer, momentum)):
-            out[i] = run
-    return out
-
-def train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', momentum:float=.9) -> Run:
-    """Train `task` (a `Task` or its name: 'spiral', 'landscape') from seed `seed`'s initial weights and data
-    order, the rate at each step being `schedule(t)`, with `optimizer` ('sgd': with momentum; 'adam': beta1)
-    following `schedule.momentum(t)`, or `momentum` for a schedule without. Pure: the same arguments, the same run."""
-    return train_many(task, [schedule], [seed], optimizer, momentum)[0]
-
-# %% ../nbs/11_lab.ipynb #61f62cd2
-def runs_table(runs, target:float=None):
-    """A table of `runs`: the schedule as code, optimizer, seed, final training loss (last epoch's mean), final
-    test loss and accuracy, steps until the epoch-averaged loss reached `target` (the task's), or how it diverged."""
-    import pandas as pd
-    rows = []
-    for r in runs:
-        steps = r.steps_to_target(target)
-        rows.append({'schedule': repr(r.schedule), 'optimizer': r.optimizer, 'seed': r.seed,
-                     'final loss': r.final_loss, 'test loss': float(r.test_loss[-1]),
-                     'test accuracy': r.final_accuracy,
-                     'steps to target': ('-' if steps is None else steps) if r.diverged is None else f'diverged at step {r.diverged}'})
-    return pd.DataFrame(rows)
-
-# %% ../nbs/11_lab.ipynb #caf90bba
-def torch_train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', momentum:float=.9) -> np.ndarray:
-    """The training losses of `train(task, schedule, seed, optimizer, momentum)` for an `MLP` task, computed
-    the plain way: PyTorch modules, autograd and `torch.optim`, one step at a time. (Adam's bias correction
-    here is PyTorch's, `1 − β1^k`: the same as `train`'s when beta1 is constant.)"""
-    import torch
-    task, optimizer = get_task(task), _check_optimizer(optimizer)
-    if not isinstance(getattr(task, 'mlp', None), MLP): raise ValueError(f'torch_train needs a task with an MLP, got {task.name!r}')
-    sizes = task.mlp.sizes
-    layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]): layers += [torch.nn.Linear(a, b, dtype=torch.float64), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    w = torch.from_numpy(task.init(seed))
-    with torch.no_grad():
-        for (a, b), lin in zip(zip(task.mlp.offsets[:-1:2], task.mlp.offsets[1::2]), model[::2]):
-            lin.weight.copy_(w[a:b].reshape(lin.in_features, lin.out_features).T)
-            lin.bias.copy_(w[b:b + lin.out_features])
-    n = max(1, int(round(schedule.n_epochs * task.steps_per_epoch)))
-    t = np.arange(n) / task.steps_per_epoch
-    lrs, moms = schedule(t), schedule.momentum(t) if schedule.has_momentum else np.full(n, momentum)
-    opt = (torch.optim.SGD(model.parameters(), lr=lrs[0], momentum=moms[0]) if optimizer == 'sgd'
-           else torch.optim.Adam(model.parameters(), lr=lrs[0], betas=(moms[0], .999), eps=1e-8))
-    x, onehot = (torch.from_numpy(np.ascontiguousarray(a)) for a in task.batches(seed, n))
-    losses = np.empty(n)
-    for k in range(n):
-        for g in opt.param_groups:
-            g['lr'] = float(lrs[k])
-            if optimizer == 'sgd': g['momentum'] = float(moms[k])
-            else: g['betas'] = (float(moms[k]), .999)
-        loss = torch.nn.functional.cross_entropy(model(x[k]), onehot[k].argmax(1))
-        opt.zero_grad(); loss.backward(); opt.step()
-        losses[k] = loss.item()
-    return losses
+__all__ = ['PANELS', 'LABS', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'lab_controls', 'target_words', 'Lab',
+           'stacked_png', 'lab', 'lab_figure']
 
 # %% ../nbs/11_lab.ipynb #1a0f9a6b
 def _nice_epochs(x):
@@ -471,7 +35,7 @@ class Pinned:
 
 class Panel:
     "The task's own panel: drawn once (`background`), then each run's artists (`artists`) updated in place."
-    def __init__(self, task, ax): self.task, self.ax = task, ax
+    def __init__(self, task, ax): self.task, self.ax = task, ax      # `ax`: None for a task without a panel
     def background(self): pass
     def artists(self, runs, color, ghost) -> list: return []
 
@@ -531,6 +95,8 @@ class MapPanel(Panel):
             out += self.ax.plot(*p[-1], 'o', color=color, ms=4, alpha=GHOST_ALPHA if ghost else 1, animated=True)
         return out
 
+PANELS = {'regions': RegionsPanel, 'map': MapPanel}     # a task's `panel` -> how the training view draws it
+
 class RunPlot:
     """The training panels of a task for the current runs (one per seed) and pinned ones, as PNG frames.
     Everything that does not change between runs is drawn once and kept (blitting); `blit=False` draws all."""
@@ -538,24 +104,29 @@ class RunPlot:
         self.task, self.blit, self.png_level, self.dpi = task, blit, png_level, dpi
         self.figure = fig = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(fig)
-        gs = fig.add_gridspec(1, 3, width_ratios=(1.25, 1.25, 1) if task.name != 'landscape' else (1.3, 1.3, 1.1),
-                              left=.07, right=.99, top=.84, bottom=.16, wspace=.28)
-        self.loss_ax, self.test_ax, own = fig.add_subplot(gs[0]), fig.add_subplot(gs[1]), fig.add_subplot(gs[2])
-        self.panel = (MapPanel if task.keeps_path and task.n_params == 2 and hasattr(task, 'surface') else
-                      RegionsPanel if hasattr(task, 'classes') and hasattr(task, 'logits') else Panel)(task, own)
-        if type(self.panel) is Panel: own.set_visible(False)
+        panel = PANELS.get(task.panel)
+        if task.panel is not None and panel is None:
+            raise ValueError(f'task.panel must be one of {", ".join(map(repr, PANELS))} or None, got {task.panel!r}')
+        n = 2 if panel is None else 3
+        gs = fig.add_gridspec(1, n, width_ratios=(1.25, 1.25, 1)[:n] if task.panel != 'map' else (1.3, 1.3, 1.1),
+                              left=.07, right=.99, top=.84 if n == 3 else .78, bottom=.16, wspace=.28 if n == 3 else .2)
+        self.loss_ax, self.test_ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+        self.panel = (panel or Panel)(task, fig.add_subplot(gs[2]) if n == 3 else None)
         la, ta = self.loss_ax, self.test_ax
         la.set_xlabel('epoch'); la.set_title('training loss (per step)', fontsize=9)
-        lo, hi = getattr(task, 'loss_ylim', (None, None))
-        if getattr(task, 'log_loss', False): la.set_yscale('log')
+        lo, hi = task.loss_ylim or (None, None)
+        if task.log_loss: la.set_yscale('log')
         if lo is not None: la.set_ylim(lo, hi)
-        self.has_acc = hasattr(task, 'classes')
-        ta.set_xlabel('epoch'); ta.set_title('test accuracy' if self.has_acc else 'test loss', fontsize=9)
-        if self.has_acc: ta.set_ylim(0, 1); ta.axhline(1 / len(task.classes), color='k', lw=.6, ls=':')
+        self.has_acc = bool(task.classes)
+        ta.set_xlabel('epoch'); ta.set_title(task.metric, fontsize=9)
+        if self.has_acc:
+            ta.set_ylim(0, 1); ta.axhline(task.chance, color='k', lw=.6, ls=':')
+            ta.annotate(f'chance ({task.chance:.0%})', (1, task.chance), xycoords=('axes fraction', 'data'), xytext=(-3, 2),
+                        textcoords='offset points', ha='right', va='bottom', fontsize=7, color='0.3')
         elif lo is not None: ta.set_ylim(lo, hi)
         for a in (la, ta): a.grid(alpha=.3); a.tick_params(labelsize=8)
         self.panel.background()
-        self.status = fig.text(.5, .975, '', ha='center', va='top', fontsize=10, animated=True)
+        self.status = fig.text(.5, .975 if n == 3 else .905, '', ha='center', va='top', fontsize=10, animated=True)
         self._xmax, self._legend, self._labels = None, None, ()
         self._current, self._ghosts = [], {}        # artists of the current runs; id(pinned) -> its artists
         self._backgrounds = {}
@@ -582,8 +153,8 @@ class RunPlot:
             out += ta.plot(tt, np.nanmedian(tv, 0), color=color, lw=1.5, alpha=alpha, animated=True)
         return out
 
-    def show(self, runs, pinned=(), status:str=''):
-        "Show the current `runs` (one per seed), the `pinned` ones (`Pinned`), and `status` above the panels."
+    def show(self, runs, pinned=(), status:str='', error:bool=False):
+        "Show the current `runs` (one per seed), the `pinned` ones (`Pinned`), and `status` above the panels (an `error`: in red)."
         for a in self._current: a.remove()
         keep = {id(p) for p in pinned}
         for k in [k for k in self._ghosts if k not in keep]:
@@ -594,10 +165,10 @@ class RunPlot:
                 self._ghosts[id(p)] = self._curves(p.runs, c, True) + self.panel.artists(p.runs, c, True)
         self._current = self._curves(runs, 'C0', False) + self.panel.artists(runs, 'C0', False)
         self.status.set_text(status)
-        self.status.set_color('#b00020' if 'diverged' in status else 'k')
-        xmax = max(r.schedule.n_epochs for r in list(runs) + [r for p in pinned for r in p.runs])
-        if self._xmax is None or not (.6 * self._xmax <= xmax <= self._xmax):
-            self._xmax = _nice_epochs(xmax)
+        self.status.set_color(ERROR_COLOR if error else 'k')
+        xmax = _nice_epochs(max(r.schedule.n_epochs for r in list(runs) + [r for p in pinned for r in p.runs]))
+        if xmax != self._xmax:           # the axis fits the longest run shown, whatever was shown before
+            self._xmax = xmax
             for a in (self.loss_ax, self.test_ax): a.set_xlim(0, self._xmax)
         labels = ('now',) + tuple(p.label for p in pinned) if pinned else ()
         if labels != self._labels:
@@ -638,24 +209,15 @@ class RunPlot:
     def png(self) -> bytes: return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level)
 
 # %% ../nbs/11_lab.ipynb #10eca491
-def _sig(v): return float(f'{v:.3g}')
+def lab_controls(task, optimizer) -> dict:
+    """The `ScheduleControls` options of a lab on `task`: each family starts at the task's good rate and length for
+    the optimizer chosen now (`optimizer()`), and rate sliders reach 10 times the task's highest good rate."""
+    return dict(start=lambda factory: start_schedule(factory, task, optimizer()),
+                rate_max=10 * max(task.lr.values()))
 
-def start_schedule(what, task, optimizer='sgd') -> Schedule:
-    """The schedule a lab starts from: `what` itself if a `Schedule`; for a family (name or factory), its
-    defaults with every rate scaled so the peak is the task's good rate for `optimizer`, over its `n_epochs`."""
-    if isinstance(what, Schedule): return what
-    task = get_task(task)
-    if isinstance(what, str):
-        if what not in FAMILIES: raise ValueError(f'family must be one of {", ".join(FAMILIES)}, got {what!r}')
-        factory = FAMILIES[what]
-    else: factory = what
-    params = getattr(factory, 'params', None)
-    if params is None: raise ValueError(f'lab needs a Schedule, a family name or a factory from FAMILIES, got {what!r}')
-    values = {k: p.default for k, p in inspect.signature(factory).parameters.items()}
-    ratio = task.lr[optimizer] / factory().lr_range[1]
-    values = {k: _sig(v * ratio) if params[k].kind == 'rate' else v for k, v in values.items()}
-    if 'n_epochs' in values: values['n_epochs'] = task.n_epochs
-    return factory(**values)
+def target_words(task) -> str:
+    "The task's target loss as the readouts name it: 'loss ≤ 0.25', 'loss ≤ −0.9' (a true minus: not a dash)."
+    return f'loss ≤ {f"{task.target:g}".replace("-", "−")}'
 
 class Lab(W.VBox):
     """The explorer's controls and schedule panel above a task's training view: every change of the schedule
@@ -667,24 +229,25 @@ class Lab(W.VBox):
     def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
                  momentum:float=.9, figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4), blit:bool=True,
                  prefetch:bool=True, cache:int=256):
-        self.task, optimizer = get_task(task), _check_optimizer(optimizer)
+        self.task = get_task(task)
+        optimizer = self.task.check_optimizer(optimizer)
         if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
         self.momentum, self.prefetch = momentum, prefetch
-        self.optimizer = W.Dropdown(options=list(OPTIMIZERS), value=optimizer, description='optimizer',
-                                    style={'description_width': '60px'}, layout=W.Layout(width='140px'))
+        self.optimizer = W.Dropdown(options=list(self.task.optimizers), value=optimizer, description='optimizer',
+                                    style={'description_width': '72px'}, layout=W.Layout(width='155px'))
         self.three_seeds = W.Checkbox(value=seeds == 3, description='3 seeds', indent=False,
                                       tooltip='train seeds 0, 1, 2 at once and show the band they span',
                                       layout=W.Layout(width='75px'))
         self._toggles = (self.optimizer, self.three_seeds)     # the lab's own controls the training view depends on
         self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer),
-                                         on_change=self._on_schedule)
+                                         on_change=self._on_schedule, **lab_controls(self.task, lambda: self.optimizer.value))
         self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch, key=self.controls.key,
                                       ahead=self._schedule_ahead, resample=self._show_schedule)
         self.schedule_readouts, self.code = W.HTML(), W.HTML()
         self.schedule_readouts.add_class('lr-tutor-readouts'); self.code.add_class('lr-tutor-code')
         self.plot = RunPlot(self.task, figsize=figsize, blit=blit)
         w, h = self.plot.canvas.get_width_height()
-        self.view = FrameView(layout=W.Layout(width=f'{w}px', height=f'{h}px'))
+        self.view = FrameView(layout=frame_layout(w, h))
         self.view.add_class('lr-tutor-lab-figure')
         self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
         self.view.observe(self._ahead_soon, 'shown')
@@ -693,14 +256,13 @@ class Lab(W.VBox):
         self.clear_button = W.Button(description='clear pins', layout=W.Layout(width='90px'))
         self.readouts, self.table = W.HTML(), W.HTML()
         self.readouts.add_class('lr-tutor-lab-readouts'); self.table.add_class('lr-tutor-lab-table')
-        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code],
-                       layout=W.Layout(width=f'{schedule_figsize[0] * 100:.0f}px'))
+        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code], layout=panel_layout(schedule_figsize[0]))
         top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
         self.hint = W.HTML()                          # a line about the rate when the optimizer changes
         self.hint.add_class('lr-tutor-lab-hint')
         bar = W.HBox([W.HTML(f'<b>{html.escape(self.task.name)}</b>', layout=W.Layout(width='80px')), self.optimizer,
                       self.three_seeds, self.pin_button, self.clear_button, self.hint], layout=W.Layout(align_items='center'))
-        super().__init__([top, bar, self.view, self.readouts, self.table])
+        super().__init__([top, bar, self.readouts, self.table, self.view])     # the numbers next to the sliders, above the fold
         self.add_class('lr-tutor-lab')
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
         self._scheduled = self._prefetching = None    # the loop a retrain waits on; the pending draw-ahead
@@ -751,8 +313,8 @@ class Lab(W.VBox):
     # the schedule panel: the explorer's figure, pinned schedules as faint ghosts beside the current one
     def _curves(self, s):
         n_px, spe = self.schedule_plot.n_px, self.task.steps_per_epoch
-        now = sample(s, n_px, spe, label='now')
-        return [now] + [sample(p.runs[0].schedule, n_px, spe, label=p.label, ghost=True) for p in self.pinned]
+        now = sample(s, n_px, spe, label='now', momentum=self.momentum)     # the momentum the runs train with
+        return [now] + [sample(p.runs[0].schedule, n_px, spe, label=p.label, ghost=True, momentum=self.momentum) for p in self.pinned]
 
     def _show_schedule(self):
         s = self.schedule
@@ -778,6 +340,9 @@ class Lab(W.VBox):
 
     def _on_optimizer(self, change):
         "Another optimizer: rates still at the old one's starting values move to the new one's; others stay, with a hint."
+        remembered = self.controls.remembered        # other families still where the old optimizer starts them: the new one's start
+        for family in [f for f in remembered if f != self.controls.family.value]:
+            if remembered[family] == dict(start_schedule(family, self.task, change.old).params): del remembered[family]
         old, new = (start_schedule(self.controls.family.value, self.task, o).params for o in (change.old, change.new))
         rates = [k for k, p in self.controls.factory.params.items() if p.kind == 'rate']
         now = {k: self.sliders[k].value for k in rates}
@@ -826,7 +391,7 @@ class Lab(W.VBox):
     def _draw(self) -> bytes:
         "The training view of the current runs, drawn now."
         self._drawn_current = True
-        return self.plot.show(self.results, self.pinned, self._status(self.results))
+        return self.plot.show(self.results, self.pinned, self._status(self.results), self.results[0].failure is not None)
 
     def _frame_id(self, runs):
         "What a training frame shows: the runs, the pins and the resolution."
@@ -852,7 +417,7 @@ class Lab(W.VBox):
         if self._scheduled or generation != self.n_pushed or not todo: return
         (key, s, texts), rest = todo[0], todo[1:]
         runs = self.runs_for([s] + [x[1] for x in rest[:chunk - 1]])[0]
-        png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs))
+        png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs), runs[0].failure is not None)
         self._drawn_current = False          # the figure holds a state ahead now
         self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
         self.n_ahead += 1
@@ -861,18 +426,20 @@ class Lab(W.VBox):
 
     def _status(self, runs) -> str:
         r = runs[0]
-        return '' if r.diverged is None else f'diverged at step {r.diverged} (of {r.n_steps}): the rate is too large'
+        return '' if r.failure is None else f'{r.failure}: the rate is too large'
 
     def _readouts(self, runs) -> str:
         r = runs[0]
         if r.diverged is not None:
-            return (f'<span style="color:#b00020">&#9888; diverged at step {r.diverged:,} of {r.n_steps:,} '
+            return (f'<span style="color:{ERROR_COLOR}">&#9888; {r.failure} '
                     f'(peak lr {fmt_rate(r.schedule.peak_lr())}); the curves stop there</span>')
         steps = r.steps_to_target()
-        parts = [f'<b>final loss</b> {r.final_loss:.3g}']
+        parts = [] if r.failure is None else [f'<span style="color:{ERROR_COLOR}">&#9888; {html.escape(r.failure)} '
+                                               f'(peak lr {fmt_rate(r.schedule.peak_lr())}): the rate is too large</span>']
+        parts += [f'<b>final loss</b> {r.final_loss:.3g}']
         if r.test_accuracy is not None: parts.append(f'<b>test accuracy</b> {r.final_accuracy:.1%}')
         else: parts.append(f'<b>test loss</b> {float(r.test_loss[-1]):.3g}')
-        parts.append(f'<b>steps to loss {r.target:g}</b> {"not reached" if steps is None else f"{steps:,}"}')
+        parts.append(f'<b>steps to {target_words(self.task)}</b> {"not reached" if steps is None else f"{steps:,}"}')
         parts.append(f'<b>steps</b> {r.n_steps:,}')
         if len(runs) > 1:
             parts.append(f'<b>3 seeds</b>: final loss {min(x.final_loss for x in runs):.3g} to {max(x.final_loss for x in runs):.3g}')
@@ -901,16 +468,14 @@ class Lab(W.VBox):
         "The pinned runs (seed 0 of each) as `runs_table` writes them, each in its colour."
         if not self.pinned: self.table.value = ''; return
         df = runs_table([p.runs[0] for p in self.pinned])
-        test = 'test accuracy' if self.pinned[0].runs[0].test_accuracy is not None else 'test loss'
+        test = self.task.metric
         cell = lambda v, fmt: '-' if v != v else fmt(v)            # NaN (a diverged run): a dash
-        rows = ''.join(
-            f'<tr><td style="color:{mpl.colors.to_hex(f"C{p.color}")}">&#9632; {html.escape(p.label)}</td>'
-            f'<td><code>{html.escape(row["schedule"])}</code></td><td>{row["optimizer"]}</td>'
-            f'<td>{cell(row["final loss"], lambda v: f"{v:.3g}")}</td>'
-            f'<td>{cell(row[test], (lambda v: f"{v:.1%}") if test == "test accuracy" else (lambda v: f"{v:.3g}"))}</td>'
-            f'<td>{row["steps to target"]}</td></tr>' for p, (_, row) in zip(self.pinned, df.iterrows()))
-        self.table.value = ('<table style="border-spacing:12px 2px"><tr><th>pinned</th><th>schedule</th><th>optimizer</th>'
-                            f'<th>final loss</th><th>{test}</th><th>steps to loss {self.task.target:g}</th></tr>{rows}</table>')
+        rows = [[f'&#9632; {html.escape(p.label)}', f'<code>{html.escape(row["schedule"])}</code>', row['optimizer'],
+                 cell(row['final loss'], lambda v: f'{v:.3g}'),
+                 cell(row[test], (lambda v: f'{v:.1%}') if test == 'test accuracy' else (lambda v: f'{v:.3g}')),
+                 row['steps to target']] for p, (_, row) in zip(self.pinned, df.iterrows())]
+        self.table.value = html_table(['pinned', 'schedule', 'optimizer', 'final loss', test, f'steps to {target_words(self.task)}'],
+                                      rows, [f'C{p.color}' for p in self.pinned])
 
     def _on_pixel_ratio(self, change):
         self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
@@ -938,8 +503,14 @@ def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> Lab:
     """A `Lab`: the explorer's sliders for `factory_or_schedule` (a `Schedule`, or a family name or factory,
     started at the task's good rate) driving training runs of `task` ('spiral', 'landscape' or a registered
     task). Options: `optimizer` ('sgd' or 'adam'), `seeds` (1 or 3), `momentum` (when the schedule has none)."""
-    if task == 'photos': from lr_tutor.lab_photos import photo_lab; return photo_lab(factory_or_schedule, **kwargs)  # fastai on the photos
-    return Lab(factory_or_schedule, task, **kwargs)
+    try: t = get_task(task)
+    except ImportError as e:        # the photos without torch or fastai (in the browser, say): a message, not a traceback
+        return W.HTML(f'<div class="lr-tutor-lab" style="color:{ERROR_COLOR}">&#9888; The {html.escape(str(task))} lab needs a '
+                      f'full Python install with torch and fastai ({html.escape(str(e))}). The spiral and landscape labs '
+                      f'run here: <code>lab(task=\'spiral\')</code>.</div>')
+    return LABS[t.trains](factory_or_schedule, t, **kwargs)
+
+LABS = {'batched': Lab}     # how a task's runs arrive (`Task.trains`) -> its lab; a task's module adds its own
 
 # %% ../nbs/11_lab.ipynb #dbf6cc52
 def lab_figure(path=None) -> bytes:

@@ -14,17 +14,19 @@ import torch
 import ipywidgets as W
 import matplotlib as mpl
 from typing import NamedTuple
-from .schedules import Schedule, Param, fmt_rate     # first: lr_tutor filters a fastai import warning
+from .schedules import Schedule, Param, check_seeds, fmt_rate     # first: lr_tutor filters a fastai import warning
 from fastai.callback.core import Callback, CancelFitException
 from fastprogress.fastprogress import html_progress_bar
-from .explore import Curve, FrameView, LivePlot, ScheduleControls, code_html, readouts_html, sample, with_png, _set_disabled
-from .lab import Run, Task, Pinned, RunPlot, start_schedule, stacked_png
+from .explore import (ERROR_COLOR, Curve, FrameView, LivePlot, ScheduleControls, code_html, error_html, frame_layout,
+    html_table, panel_layout, readouts_html, sample, with_png)
+from .engine import Run, Task, register_task, start_schedule
+from .lab import LABS, Pinned, RunPlot, lab_controls, stacked_png
 from .data import rps_dls
-from .training import make_learner, accelerate, _check_seeds
+from .training import make_learner, accelerate
 
 
 # %% auto #0
-__all__ = ['SIZES', 'OPTIMIZERS', 'resolve_size', 'photo_dls', 'PhotoRun', 'runs_frame', 'LiveRecorder', 'fit_photos', 'Photos',
+__all__ = ['SIZES', 'resolve_size', 'photo_dls', 'PhotoRun', 'runs_frame', 'LiveRecorder', 'fit_photos', 'Photos', 'fmt_epochs',
            'PhotoLab', 'photo_lab']
 
 # %% ../nbs/12_lab_photos.ipynb #8ba61e27
@@ -172,6 +174,7 @@ class Photos(Task):
     "The photos as the lab's task: what its training panels and starting schedule need (fastai trains it, not `train`)."
     name, classes = 'photos', ('paper', 'rock', 'scissors')
     lr = {'adam': 1e-2, 'sgd': .1}
+    optimizers, trains = ('adam', 'sgd'), 'thread'      # fastai trains it, a fit per Train press, in a thread
     log_loss, loss_ylim = True, (.01, 5.)
     max_loss = 20.
     def __init__(self, size:str='cpu'):
@@ -181,7 +184,7 @@ class Photos(Task):
         n = len(self.classes) * spec['n_per_class'] if spec['n_per_class'] else None
         self.steps_per_epoch = n // spec['bs'] if n else None
 
-OPTIMIZERS = ('adam', 'sgd')
+register_task(Photos())
 
 class _Live(NamedTuple):
     "What is training: `schedule`, `optimizer`, `seed`, the `i`-th of `n` seeds, `group` (the seeds' runs so far)."
@@ -192,8 +195,10 @@ class _Live(NamedTuple):
     n: int
     group: list
 
-def _error_html(message) -> str:
-    return f'<div style="color:#b00020">&#9888; {html.escape(str(message))}</div>'
+def fmt_epochs(x) -> str:
+    "Epochs as the photos lab writes them everywhere (progress, caption, table): one decimal, none when whole."
+    return f'{x:.1f}'.removesuffix('.0')
+
 
 
 # %% ../nbs/12_lab_photos.ipynb #628791a3
@@ -204,31 +209,33 @@ class PhotoLab(W.VBox):
     run kept: `runs` (a DataFrame, also shown as a table), earlier runs as ghosts. `train(seeds)` does what the
     button does and returns the new runs; `result` is the last run; `learn` its Learner."""
     def __init__(self, factory_or_schedule='one_cycle', size='auto', optimizer:str='adam', seeds:int=1, path=None,
-                 force:bool=False, figsize=(8.4, 3.0), schedule_figsize=(5.8, 3.4), fps:float=4., max_ghosts:int=6):
-        optimizer = Param('choice', choices=OPTIMIZERS).check('optimizer', optimizer)
+                 force:bool=False, figsize=(8.4, 3.0), schedule_figsize=(5.8, 3.4), fps:float=4., max_ghosts:int=6,
+                 before_fit=None, on_batch=None):
+        optimizer = Photos().check_optimizer(optimizer)
         if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
         fps = Param('real', 0., lo_open=True).check('fps', fps)
         max_ghosts = Param('count', 0., integer=True).check('max_ghosts', max_ghosts)
         self.path, self.fps, self.max_ghosts, self.size_error = path, fps, max_ghosts, None
+        self.before_fit, self.on_batch = before_fit, on_batch    # hooks, called in the training thread: (lab), (recorder)
         try: self.size = resolve_size(size, force)
         except ValueError as e:
             if size != 'gpu': raise
             self.size, self.size_error = 'gpu', str(e)     # shown, not raised: the lab opens and says why it cannot train
         self.task = Photos(self.size)
-        self.optimizer = W.Dropdown(options=list(OPTIMIZERS), value=optimizer, description='optimizer',
-                                    style={'description_width': '65px'}, layout=W.Layout(width='160px'))
+        self.optimizer = W.Dropdown(options=list(self.task.optimizers), value=optimizer, description='optimizer',
+                                    style={'description_width': '72px'}, layout=W.Layout(width='160px'))
         self.three_seeds = W.Checkbox(value=seeds == 3, description='Repeat over 3 seeds', indent=False,
                                       tooltip='train the same schedule with seeds 0, 1, 2 and show the band they span',
                                       layout=W.Layout(width='170px'))
-        self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer), on_change=self._on_schedule)
+        self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer), on_change=self._on_schedule,
+                                         **lab_controls(self.task, lambda: self.optimizer.value))
         self.schedule_plot = LivePlot(figsize=schedule_figsize, prefetch=False, key=self.controls.key,
                                       resample=self._show_schedule)
         self.schedule_readouts, self.code = W.HTML(), W.HTML()
         self.schedule_readouts.add_class('lr-tutor-readouts'); self.code.add_class('lr-tutor-code')
-        self.plot = RunPlot(self.task, figsize=figsize)
-        self._two_panels()
+        self.plot = RunPlot(self.task, figsize=figsize)      # the loss and test-accuracy panels: the task has no third
         w, h = self.plot.canvas.get_width_height()
-        self.view = FrameView(layout=W.Layout(width=f'{w}px', height=f'{h}px'))
+        self.view = FrameView(layout=frame_layout(w, h))
         self.view.add_class('lr-tutor-lab-figure')
         self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
         self.train_button = W.Button(description='Train', icon='play', button_style='success', layout=W.Layout(width='90px'),
@@ -239,8 +246,7 @@ class PhotoLab(W.VBox):
         self.progress, self.status, self.table, self.best = W.HTML(), W.HTML(), W.HTML(), W.HTML()
         for w_, c in [(self.progress, 'progress'), (self.status, 'status'), (self.table, 'table'), (self.best, 'best')]:
             w_.add_class(f'lr-tutor-photos-{c}')
-        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code],
-                       layout=W.Layout(width=f'{schedule_figsize[0] * 100:.0f}px'))
+        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code], layout=panel_layout(schedule_figsize[0]))
         top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
         spec = SIZES[self.size]
         bar = W.HBox([W.HTML(f'<b>photos</b> <small>({self.size}: {spec["image_size"]} px, {spec["arch"]})</small>',
@@ -248,7 +254,7 @@ class PhotoLab(W.VBox):
                       self.stop_button], layout=W.Layout(align_items='center'))
         super().__init__([top, bar, self.progress, self.status, self.view, self.table, self.best])
         self.add_class('lr-tutor-lab'); self.add_class('lr-tutor-photos')
-        self._runs, self._groups = [], []          # every run kept; the runs of each train() call
+        self.groups = []                           # the runs of each train() call, in order
         self._dls, self.learn, self._thread, self._error = None, None, None, None
         self._stop, self._lock = threading.Event(), threading.RLock()
         self._live, self._new, self._last_draw, self.n_frames = None, [], 0., 0
@@ -258,14 +264,6 @@ class PhotoLab(W.VBox):
         if self.size_error: self._say(self.size_error, error=True); self.train_button.disabled = True
         self.train_button.on_click(lambda _: self._train_clicked())
         self.stop_button.on_click(lambda _: self.stop())
-
-    def _two_panels(self):
-        "The loss and test-accuracy panels across the whole figure (the photos have no third panel)."
-        p = self.plot
-        gs = p.figure.add_gridspec(1, 2, left=.07, right=.99, top=.78, bottom=.16, wspace=.2)
-        p.loss_ax.set_position(gs[0].get_position(p.figure)); p.test_ax.set_position(gs[1].get_position(p.figure))
-        p.panel.ax.remove()
-        p.status.set_position((.5, .905))          # under the ghosts' legend, which takes the top line
 
     # the Python contract
     @property
@@ -277,16 +275,24 @@ class PhotoLab(W.VBox):
     @property
     def runs(self) -> pd.DataFrame:
         "Every finished or stopped run, one row each (see `runs_frame`)."
-        return runs_frame(self._runs)
+        return runs_frame(self.all_runs)
     @property
     def result(self) -> PhotoRun | None:
         "The last run (None before the first)."
-        return self._runs[-1] if self._runs else None
+        return self.all_runs[-1] if self.all_runs else None
     @property
     def best_run(self) -> PhotoRun | None:
-        "The run with the best final test accuracy."
-        ok = [r for r in self._runs if not math.isnan(r.final_accuracy)]
+        "The finished run (not stopped, not diverged) with the best final test accuracy."
+        ok = [r for r in self.all_runs if r.end == 'finished' and not math.isnan(r.final_accuracy)]
         return max(ok, key=lambda r: r.final_accuracy) if ok else None
+    @property
+    def all_runs(self) -> list:
+        "Every run kept, in order (`PhotoRun`s; `runs` is their table)."
+        return [r for g in self.groups for r in g]
+    @property
+    def ghosts(self) -> list:
+        "What the training view shows faint behind the current runs: the other `train()` calls' runs (`Pinned`)."
+        return self._ghosts(self._live.group if self._live else self.groups[-1] if self.groups else None)
     @property
     def training(self) -> bool: return self._thread is not None and self._thread.is_alive()
 
@@ -295,11 +301,12 @@ class PhotoLab(W.VBox):
         With `wait`, block until done and return the new runs (a fault, like no photos, is shown, then raised);
         else return at once (`wait()` waits). While a cell blocks here the kernel hears no clicks: Stop works on
         a run the button (or `wait=False`) started, `stop()` from Python on any."""
-        seeds = _check_seeds(seeds)
+        seeds = check_seeds(seeds)
         if schedule is not None and not isinstance(schedule, Schedule):
             raise ValueError(f'schedule must be a Schedule (e.g. one_cycle(...)) or None (the sliders\'), got {schedule!r}')
         if self.size_error: raise ValueError(self.size_error)
         if self.training: raise RuntimeError('a run is training: wait for it to end, or stop() it')
+        if schedule is not None: self.controls.set_schedule(schedule)     # the sliders and code say what trains
         self._stop.clear()
         self._error, self._new = None, []
         self.progress.value = ''
@@ -327,14 +334,12 @@ class PhotoLab(W.VBox):
 
     def _set_training(self, on:bool):
         "While a run trains, what would change it is disabled; Stop is the only button."
-        c = self.controls
-        for w in [*c.toggles, *c.sliders.values(), *c._readouts.values()]: _set_disabled(w, on)
-        if not on: c._set_active()         # the explorer's rules grey out what has no effect now
+        self.controls.set_disabled(on)
         self.optimizer.disabled = self.three_seeds.disabled = self.train_button.disabled = on
         self.stop_button.disabled = not on
 
     def _say(self, message, error:bool=False):
-        self.status.value = _error_html(message) if error else html.escape(str(message))
+        self.status.value = error_html(message, size=13) if error else html.escape(str(message))
 
     # training, in the background thread
     def dls(self):
@@ -351,12 +356,13 @@ class PhotoLab(W.VBox):
             self.task.steps_per_epoch = len(dls.train)
             for i, seed in enumerate(seeds):
                 if i and self._stop.is_set(): break           # Stop: no further seed (the first is kept, stopped)
+                if self.before_fit is not None: self.before_fit(self)
                 self._live = _Live(schedule, optimizer, seed, i, len(seeds), group)
                 self._say(f'training seed {seed} ({i + 1} of {len(seeds)}): {source}')
                 run, self.learn = fit_photos(dls, schedule, seed, optimizer, self.task.arch, self.size, self._stop,
                                              self._on_batch, self._on_epoch, self.task.max_loss)
-                group.append(run); self._runs.append(run); self._new.append(run)
-                if i == 0: self._groups.append(group)
+                group.append(run); self._new.append(run)
+                if i == 0: self.groups.append(group)
                 if run.diverged is not None: break              # the other seeds would diverge as well
             self._say(self._summary(group) if group else 'stopped before the first batch',
                       error=bool(group) and group[-1].diverged is not None)
@@ -384,9 +390,10 @@ class PhotoLab(W.VBox):
 
     def _status_line(self, r) -> str:
         if r.diverged is not None: return f'diverged at step {r.diverged}: the rate is too large'
-        return f'{r.end} after {r.epochs:.2g} epochs: test accuracy ' + ('-' if math.isnan(r.final_accuracy) else f'{r.final_accuracy:.1%}')
+        return f'{r.end} after {fmt_epochs(r.epochs)} epochs: test accuracy ' + ('-' if math.isnan(r.final_accuracy) else f'{r.final_accuracy:.1%}')
 
     def _on_batch(self, rec):
+        if self.on_batch is not None: self.on_batch(rec)
         now = time.perf_counter()
         if now - self._last_draw < 1 / self.fps: return
         self._show_live(rec)
@@ -400,23 +407,24 @@ class PhotoLab(W.VBox):
         self._show_progress(run, rec.batches_per_epoch)
         acc = f', test accuracy {rec.test_acc[-1]:.1%}' if rec.test_acc else ''
         try:     # the live run alone: the band of the seeds is drawn once they all trained
-            self._redraw(f'seed {seed} ({i + 1}/{n}): epoch {run.t[-1]:.2f} of {schedule.n_epochs:g}{acc}', [run])
+            self._redraw(f'seed {seed} ({i + 1}/{n}): epoch {fmt_epochs(run.epochs)} of {fmt_epochs(schedule.n_epochs)}{acc}', [run])
             self._show_schedule(run)
         except Exception as e: self._say(f'the live view failed ({type(e).__name__}: {e}); training goes on', error=True)
 
     def _show_progress(self, run, spe):
         "fastprogress's bars for the epochs and the batches of the epoch `run` is in."
-        n_epochs, k = math.ceil(run.schedule.n_epochs), run.n_steps
-        epoch = min(max(1, math.ceil(k / spe)), n_epochs)
+        n_epochs, k = run.schedule.n_epochs, run.n_steps
+        epoch = min(max(1, math.ceil(k / spe)), math.ceil(n_epochs))
         batch = k - (epoch - 1) * spe
         loss = run.loss[run.valid][-1] if run.valid.stop else math.nan
-        self.progress.value = (html_progress_bar(epoch, n_epochs, f'epoch {epoch}/{n_epochs}')
+        done = k / spe              # epochs trained, as the caption and the table write them
+        self.progress.value = (html_progress_bar(done, n_epochs, f'epoch {fmt_epochs(done)}/{fmt_epochs(n_epochs)}')
                                + html_progress_bar(batch, spe, f'batch {batch}/{spe}, loss {loss:.3g}'))
 
     # drawing
     def _ghosts(self, current):
         out = []
-        for j, g in enumerate(self._groups):
+        for j, g in enumerate(self.groups):
             if g is current or not g: continue
             r = g[0]
             out.append(Pinned(_same_length(g), f'#{j + 1} {r.schedule.family} {fmt_rate(r.schedule.peak_lr())}', j % 9 + 1))
@@ -425,18 +433,19 @@ class PhotoLab(W.VBox):
     def _redraw(self, status:str, runs=None):
         "The training panels: `runs` (default: the current group) over the ghosts of the other groups, `status` on top."
         with self._lock:
-            current = self._live.group if self._live else self._groups[-1] if self._groups else None
+            current = self._live.group if self._live else self.groups[-1] if self.groups else None
             if runs is None: runs = current or [_empty_run(self.schedule, self.optimizer.value, self.size)]
-            png = self.plot.show(_same_length(runs), self._ghosts(current), status)
+            png = self.plot.show(_same_length(runs), self._ghosts(current), status, error='diverged' in status)
             self.n_frames += 1
             self.view.show(png, (), self.n_frames)
 
     def _curves(self, s, run=None):
         n_px = self.schedule_plot.n_px
-        curves = [sample(s, n_px, self.task.steps_per_epoch, label='schedule')]
+        # a schedule without momentum trains at the optimizer's own, 0.9 (fastai's SGD momentum, Adam's beta1): a flat line
+        curves = [sample(s, n_px, self.task.steps_per_epoch, label='schedule', momentum=.9)]
         if run is not None and run.n_steps:
             base = curves[0]
-            mom = run.mom if s.has_momentum else None
+            mom = run.mom           # what fastai set: the schedule's, or the optimizer's own (0.9) for one without
             curves.append(Curve('fastai set', run.t, run.lr, mom, base.peak, float(run.lr[-1]), base.n_epochs, 0.))
             x = float(run.t[-1])
             curves.append(Curve('training here', np.array([x, x]), np.array([0., base.peak]), None, base.peak, 0., base.n_epochs, 0.))
@@ -462,23 +471,23 @@ class PhotoLab(W.VBox):
 
     def _table(self):
         "`runs` as a table, each run in its colour (ghosts in theirs), and the best run's code to copy."
-        if not self._runs: self.table.value = self.best.value = ''; return
-        color = {id(r): j % 9 + 1 for j, g in enumerate(self._groups) for r in g}
-        last = {id(r) for r in self._groups[-1]} if self._groups else set()
+        if not self.all_runs: self.table.value = self.best.value = ''; return
+        color = {id(r): j % 9 + 1 for j, g in enumerate(self.groups) for r in g}
+        last = {id(r) for r in self.groups[-1]} if self.groups else set()
         cell = lambda v, f: '-' if v != v else f(v)
-        rows = []
-        for i, (r, (_, row)) in enumerate(zip(self._runs, self.runs.iterrows())):
-            c = 'C0' if id(r) in last else f'C{color.get(id(r), 0)}'
+        rows, colors = [], []
+        for i, (r, (_, row)) in enumerate(zip(self.all_runs, self.runs.iterrows())):
+            colors.append('C0' if id(r) in last else f'C{color.get(id(r), 0)}')
             end = '' if r.diverged is None and not r.stopped else (
-                '<span style="color:#b00020">diverged</span>' if r.diverged is not None else 'stopped')
-            rows.append(f'<tr><td style="color:{mpl.colors.to_hex(c)}">&#9632; {i + 1}</td><td><code>{html.escape(row.schedule)}</code></td>'
-                        f'<td>{row.seed}</td><td>{row.epochs:.3g}</td><td>{cell(row.accuracy, lambda v: f"{v:.1%}")}</td>'
-                        f'<td>{cell(row.best_accuracy, lambda v: f"{v:.1%}")}</td><td>{row.seconds:.1f}</td><td>{end}</td></tr>')
-        self.table.value = ('<table style="border-spacing:10px 2px"><tr><th>run</th><th>schedule</th><th>seed</th><th>epochs</th>'
-                            '<th>test accuracy</th><th>best</th><th>seconds</th><th></th></tr>' + ''.join(rows) + '</table>')
+                f'<span style="color:{ERROR_COLOR}">diverged</span>' if r.diverged is not None else 'stopped')
+            rows.append([f'&#9632; {i + 1}', f'<code>{html.escape(row.schedule)}</code>', row.seed, fmt_epochs(row.epochs),
+                         cell(row.accuracy, lambda v: f'{v:.1%}'), cell(row.best_accuracy, lambda v: f'{v:.1%}'),
+                         f'{row.seconds:.1f}', end])
+        self.table.value = html_table(['run', 'schedule', 'seed', 'epochs', 'test accuracy', 'best', 'seconds', ''], rows, colors,
+                                      spacing=10)
         b = self.best_run
         self.best.value = '' if b is None else (
-            f'<b>best run</b> (#{self._runs.index(b) + 1}, test accuracy {b.final_accuracy:.1%}): its code, to copy'
+            f'<b>best run</b> (#{self.all_runs.index(b) + 1}, test accuracy {b.final_accuracy:.1%}): its code, to copy'
             + code_html(b.schedule))
 
     def _repr_mimebundle_(self, **kwargs): return with_png(super()._repr_mimebundle_(**kwargs), self.png())
@@ -496,7 +505,10 @@ def _empty_run(schedule, optimizer, size):
     e = np.empty(0)
     return PhotoRun('photos', schedule, optimizer, 0, e, e, e, e, e, e, e, e, None, None, size=size)
 
-def photo_lab(factory_or_schedule='one_cycle', **kwargs) -> PhotoLab:
+def photo_lab(factory_or_schedule='one_cycle', task='photos', **kwargs) -> PhotoLab:
     "A `PhotoLab`: `lab(..., task='photos')`. Options: `size` ('auto', 'cpu', 'gpu'), `optimizer`, `seeds`, `path`."
+    if getattr(task, 'name', task) != 'photos': raise ValueError(f"task must be 'photos' here, got {task!r}")
     return PhotoLab(factory_or_schedule, **kwargs)
+
+LABS[Photos.trains] = photo_lab      # lab(task='photos') opens it
 

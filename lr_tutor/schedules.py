@@ -12,10 +12,10 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 # %% auto #0
-__all__ = ['FAMILIES', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold', 'piecewise', 'Param', 'fmt_rate', 'Rate', 'FloorRate',
-           'Epochs', 'Shape', 'Schedule', 'family', 'constant', 'step_decay', 'exp_decay', 'inv_time_decay',
-           'poly_decay', 'multi_step', 'cosine', 'sgdr', 'one_cycle', 'flat_cos', 'cyclical', 'ramp_sustain_decay',
-           'warmup', 'join', 'gallery']
+__all__ = ['OPTIMIZERS', 'FAMILIES', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold', 'piecewise', 'Param', 'fmt_rate',
+           'check_seeds', 'Rate', 'FloorRate', 'Epochs', 'Shape', 'Schedule', 'family', 'constant', 'step_decay',
+           'exp_decay', 'inv_time_decay', 'poly_decay', 'multi_step', 'cosine', 'sgdr', 'one_cycle', 'flat_cos',
+           'cyclical', 'ramp_sustain_decay', 'warmup', 'join', 'gallery']
 
 # %% ../nbs/00_schedules.ipynb #9fc06caf
 class Anneal(NamedTuple):
@@ -131,6 +131,16 @@ def fmt_rate(x) -> str:
     if x == 0 or not math.isfinite(x) or 1e-3 <= abs(x) < 1e4: return f'{x:.3g}'
     mant, exp = f'{x:.2e}'.split('e')
     return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
+
+OPTIMIZERS = ('adam', 'adamw', 'sgd', 'rmsprop')   # the optimizers lr_tutor names; each trainer says which it runs
+
+def check_seeds(seeds, name:str='seeds', distinct:bool=True) -> list:
+    "`seeds`, a non-empty sequence of (`distinct`) integers in [0, inf), as a list of ints; else a `ValueError` naming `name`."
+    ok = isinstance(seeds, (list, tuple, range, np.ndarray)) and len(seeds) > 0 and all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) and s >= 0 for s in seeds)
+    if not ok or (distinct and len(set(map(int, seeds))) != len(seeds)):
+        raise ValueError(f'{name} must be a non-empty sequence of {"distinct " if distinct else ""}integers in [0, inf), got {seeds!r}')
+    return [int(s) for s in seeds]
 
 # %% ../nbs/00_schedules.ipynb #13d96b61
 def Rate(doc, ui=(1e-6, 1.)):

@@ -23,10 +23,10 @@ from fastai.callback.progress import *  # learn.no_bar()
 from fastai.callback.training import ShortEpochCallback
 from fastai.vision.core import imagenet_stats
 from fastai.vision.learner import create_body, add_head, default_split, num_features_model, _add_norm
-from .schedules import Schedule, Param
+from .schedules import OPTIMIZERS, Schedule, Param, check_seeds
 
 # %% auto #0
-__all__ = ['ARCHS', 'OPTIMIZERS', 'FIT_METHODS', 'FULL_SIZE_ENV', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner',
+__all__ = ['ARCHS', 'OPT_FUNCS', 'FIT_METHODS', 'FULL_SIZE_ENV', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner',
            'PlainTensors', 'accelerate', 'fused_adamw', 'EpochHistory', 'run_experiment', 'epochs_to_target',
            'summarize', 'format_summary', 'plot_curves', 'full_size_requested', 'run_full_size']
 
@@ -79,7 +79,7 @@ def _torchvision_model(name, pretrained):
     return model
 
 # %% ../nbs/04_training.ipynb #83140070
-OPTIMIZERS = {
+OPT_FUNCS = {   # fastai's optimizer for each of lr_tutor's OPTIMIZERS
     'adam': partial(Adam, wd=0., decouple_wd=False),  # Adam as Kingma & Ba (and Keras, PyTorch) define it: no weight decay
     'adamw': partial(Adam, decouple_wd=True),         # fastai's default: Adam with decoupled weight decay 0.01
     'sgd': partial(SGD, mom=.9),                      # SGD with momentum (fit_one_cycle schedules the momentum)
@@ -107,7 +107,7 @@ def make_learner(dls, arch='resnet18', opt='adam', pretrained:bool=False, metric
         seed = Param('count', 0., integer=True).check('seed', seed)
         set_seed(seed, reproducible=True)   # the initial weights
         cbs = L(cbs) + SeedFit(seed)        # the batches, dropout and augmentations
-    opt_func = opt if callable(opt) else OPTIMIZERS[_check_choice('opt', opt, tuple(OPTIMIZERS))]
+    opt_func = opt if callable(opt) else OPT_FUNCS[_check_choice('opt', opt, OPTIMIZERS)]
     if n_out is None: n_out = getattr(dls, 'c', None)
     if n_out is None: raise ValueError('n_out must be given (an integer in [1, inf)) when dls has no `c`')
     if loss_func is None and getattr(dls.train_ds, 'loss_func', None) is None: loss_func = CrossEntropyLossFlat()
@@ -203,13 +203,6 @@ def _check_configs(configs):
         out[name] = (_fit_function(name, spec), overrides)
     return out
 
-def _check_seeds(seeds):
-    ok = isinstance(seeds, (list, tuple, range)) and len(seeds) > 0 and all(
-        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds)
-    if not ok or len(set(seeds)) != len(seeds):
-        raise ValueError(f'seeds must be a non-empty sequence of distinct integers in [0, inf), got {seeds!r}')
-    return [int(s) for s in seeds]
-
 # %% ../nbs/04_training.ipynb #c529309e
 def _warm_up(dls, **learner_kwargs):
     "One untimed batch of training and one of validation on a throwaway learner: one-off start-up costs stay out of the timings."
@@ -224,7 +217,7 @@ def run_experiment(dls, configs:dict, seeds=(0, 1, 2), show_progress:bool=True, 
     validates one, so that one-off costs (thread pools, memory allocation, cuDNN autotuning, lazy imports) are not
     counted in the first run. What remains moves with the machine's load."""
     runs = _check_configs(configs)
-    seeds = _check_seeds(seeds)
+    seeds = check_seeds(seeds)
     rows, learners = [], {}
     jobs = [(name, seed) for name in runs for seed in seeds]
     if show_progress:   # fastai's own bars are hidden below: one bar over all the runs instead

@@ -113,12 +113,12 @@ def served_copy(tmp_path_factory, notebook:Path, name:str):
     with JupyterLab(folder) as server: yield server
 
 @contextlib.contextmanager
-def notebook_page(lab:JupyterLab, notebook:str, height:int=1200):
-    "A Chromium page, 1400 px wide, on `notebook` run in JupyterLab `lab`, checked to have written nothing to stderr."
+def notebook_page(lab:JupyterLab, notebook:str, height:int=1200, width:int=1400):
+    "A Chromium page, `width` px wide, on `notebook` run in JupyterLab `lab`, checked to have written nothing to stderr."
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = launch_chromium(p)
-        page = browser.new_page(viewport={'width': 1400, 'height': height})
+        page = browser.new_page(viewport={'width': width, 'height': height})
         try:
             open_and_run(page, lab, notebook)
             errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')

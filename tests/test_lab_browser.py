@@ -29,7 +29,7 @@ def test_key_press_retrains_and_redraws(lab):
         assert re.search(r'final loss [\d.]+', text_before.replace('\xa0', ' ')), text_before
         handle = slider_handle(page, 'lr_max', root='.lr-tutor-lab')
         handle.focus()
-        page.keyboard.press('ArrowRight')          # 10^0.05 up: 0.561
+        page.keyboard.press('ArrowRight')          # up one step of the grid through the decades: 10^-0.25 = 0.562
         deadline, after = time.time() + 30, before
         while time.time() < deadline and after == before:
             time.sleep(.1)
@@ -39,13 +39,45 @@ def test_key_press_retrains_and_redraws(lab):
         page.screenshot(path=str(ARTIFACTS / 'browser_lab_page.png'))
         changed = (pixels(before) != pixels(after)).any(axis=-1).sum()
         assert changed > 500, f'the training view did not change after the key press ({changed} pixels differ)'
-        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=10_000)
+        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.562,')", arg=code.element_handle(), timeout=10_000)
         assert canvas.get_attribute('data-hits') == '1', canvas.get_attribute('data-hits')    # shown from a frame ahead
         page.wait_for_function("([el, old]) => el.innerText !== old", arg=[readouts.element_handle(), text_before],
                                timeout=10_000)
         # the readouts are those of the run for the new rate, computed here the same way
-        from lr_tutor.lab import train
+        from lr_tutor.engine import train
         from lr_tutor.schedules import one_cycle
-        run = train('spiral', one_cycle(lr_max=.561, n_epochs=20))
+        run = train('spiral', one_cycle(lr_max=.562, n_epochs=20))
         text = readouts.inner_text().replace('\xa0', ' ')
         assert f'final loss {run.final_loss:.3g}' in text and f'test accuracy {run.final_accuracy:.1%}' in text, text
+
+BOX = "(el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+@pytest.mark.parametrize('width', [1000, 1400])
+def test_layout_at_1000_and_1400_px(lab, width):
+    """At a laptop's 1000 px and a desktop's 1400 px: the schedule plot beside the sliders, the whole training
+    picture inside the output (no scrollbar hiding the decision regions), the readouts and pinned runs on the
+    first screen with the sliders, and the labels whole ("optimizer", not "optimi...")."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with notebook_page(lab, 'lab.ipynb', height=900, width=width) as page:
+        wait_for_figure(page, '.lr-tutor-lab-figure')
+        root = page.locator('.lr-tutor-lab')
+        root.locator('.lr-tutor-lab-figure canvas').first.wait_for()
+        page.locator('.lr-tutor-lab button:has-text("pin")').first.click()
+        page.wait_for_function("() => document.querySelector('.lr-tutor-lab-table').innerText.includes('one_cycle')", timeout=30_000)
+        root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        time.sleep(1)
+        page.screenshot(path=str(ARTIFACTS / f'browser_lab_{width}px.png'))
+        box = lambda sel: root.locator(sel).first.evaluate(BOX)
+        output = root.evaluate("(el) => { const r = el.closest('.jp-OutputArea-output').getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
+        controls = box('.lr-tutor-controls')
+        schedule = root.locator('.lr-tutor-controls').first.evaluate("(el) => { const r = el.nextElementSibling.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
+        assert schedule[0] >= controls[2] - 1 and abs(schedule[1] - controls[1]) < 40, (controls, schedule)   # beside, not under
+        figure = box('.lr-tutor-lab-figure canvas')
+        assert figure[2] <= output[2] + 1 and figure[0] >= output[0] - 1, (figure, output)                   # inside the output
+        overflow = root.evaluate("(el) => { const o = el.closest('.jp-OutputArea-output'); return o.scrollWidth - o.clientWidth; }")
+        assert overflow <= 1, overflow
+        readouts, table = box('.lr-tutor-lab-readouts'), box('.lr-tutor-lab-table')
+        sliders = box('.lr-tutor-controls')
+        assert readouts[3] <= 900 and table[3] <= 900 and sliders[1] >= 0, (readouts, table, sliders)          # one screen
+        label = root.locator('.widget-dropdown label:has-text("optimizer")').first
+        assert label.evaluate("(el) => el.scrollWidth <= el.clientWidth"), label.evaluate("(el) => [el.scrollWidth, el.clientWidth, el.innerText]")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from lr_tutor.lab import lab
-from lr_tutor.lab_photos import PhotoLab, PhotoRun, SIZES, photo_dls
+from lr_tutor.lab_photos import PhotoLab, PhotoRun, SIZES, fmt_epochs, photo_dls
 from lr_tutor.schedules import constant, cosine, one_cycle
 
 @pytest.fixture(scope='module')
@@ -39,12 +39,12 @@ def test_same_seed_same_run_other_seed_another(L):
     assert not np.array_equal(a.loss, c.loss)
 
 def test_three_seeds_one_group_and_ghosts(L):
-    n_groups = len(L._groups)
+    n_groups = len(L.groups)
     runs = L.train(seeds=(0, 1, 2))
-    assert [r.seed for r in runs] == [0, 1, 2] and L._groups[-1] == runs and len(L._groups) == n_groups + 1
+    assert [r.seed for r in runs] == [0, 1, 2] and L.groups[-1] == runs and len(L.groups) == n_groups + 1
     assert L.runs.seed.tolist()[-3:] == [0, 1, 2]
-    ghosts = L._ghosts(L._groups[-1])
-    assert ghosts and all(g.runs[0] in L._runs for g in ghosts) and all(runs[0] not in g.runs for g in ghosts)
+    ghosts = L.ghosts
+    assert ghosts and all(g.runs[0] in L.all_runs for g in ghosts) and all(runs[0] not in g.runs for g in ghosts)
     assert L.table.value.count('<tr>') == len(L.runs) + 1
     assert L.best_run.final_accuracy == L.runs.accuracy.max()
 
@@ -87,7 +87,7 @@ def test_no_photos_is_a_message():
     E = lab('one_cycle', task='photos', size='cpu', path='/nonexistent/photos')
     with pytest.raises(FileNotFoundError, match='not a rps dataset'): E.train()
     assert 'not a rps dataset' in E.status.value and len(E.runs) == 0 and not E.train_button.disabled
-    E._train_clicked()                            # the button: shown, not raised
+    E.train_button.click()                        # the button: shown, not raised
     E.wait(30)
     assert 'not a rps dataset' in E.status.value
 
@@ -122,13 +122,52 @@ def test_the_live_view_does_not_change_the_run(L):
     np.testing.assert_array_equal(r.loss, bare.loss)
     np.testing.assert_array_equal(r.test_accuracy, bare.test_accuracy)
 
-def test_stop_before_the_first_batch_keeps_a_stopped_run(L):
-    n = len(L.runs)
-    L._stop.set()                     # as if Stop came while the Learner was being made
-    real_clear, L._stop.clear = L._stop.clear, lambda: None
-    try: new = L.train(seeds=(0, 1))
-    finally: L._stop.clear = real_clear
+def test_stop_before_the_first_batch_keeps_a_stopped_run():
+    stop_first = [True]
+    def before_fit(lab):              # as if Stop came while the Learner was being made
+        if stop_first.pop() if stop_first else False: lab.stop()
+    S = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', size='cpu', before_fit=before_fit)
+    new = S.train(seeds=(0, 1))
     assert len(new) == 1 and new[0].stopped and new[0].n_steps == 0 and new[0].epochs == 0
-    assert L.runs.stopped.tolist()[n:] == [True] and 'stopped' in L.table.value
-    L._stop.clear()
-    assert len(L.train(seeds=(0,))) == 1                  # and the next run trains, with the stopped one as a ghost
+    assert S.runs.stopped.tolist() == [True] and 'stopped' in S.table.value
+    assert len(S.train(seeds=(0,))) == 1                  # and the next run trains, with the stopped one as a ghost
+    assert S.ghosts and S.ghosts[0].runs[0] is new[0]
+
+def test_a_stopped_run_is_never_the_best_and_every_line_says_the_same_epochs():
+    def stop_mid_epoch(rec):
+        if len(rec.t) == rec.batches_per_epoch + 3: S.stop()     # part way through the second epoch
+    S = lab(one_cycle(lr_max=1e-2, n_epochs=1), task='photos', size='cpu', on_batch=stop_mid_epoch)
+    done, = S.train()
+    stopped, = S.train(schedule=one_cycle(lr_max=1e-2, n_epochs=3))
+    assert stopped.stopped and 1 < stopped.epochs < 2 and not done.stopped
+    assert S.best_run is done and 'best run</b> (#1,' in S.best.value and repr(done.schedule).split('(')[0] in S.best.value
+    shown = fmt_epochs(stopped.epochs)
+    assert '.' in shown and f'epoch {shown}/3' in S.progress.value          # the bar, the caption and the table agree
+    assert f'stopped after {shown} epochs' in S.plot.status.get_text()
+    assert f'<td>{shown}</td>' in S.table.value
+
+def test_training_a_schedule_shows_it_in_the_sliders_and_code():
+    S = lab('cosine', task='photos', size='cpu')
+    s = one_cycle(lr_max=S.schedule.peak_lr(), n_epochs=1)
+    S.train(schedule=s)
+    assert S.schedule == s == S.result.schedule and 'one_cycle(' in S.code.value and S.controls.family.value == 'one_cycle'
+
+def test_every_family_and_optimizer_starts_at_the_photos_good_rate():
+    S = lab('cosine', task='photos', size='cpu')
+    for family in ('one_cycle', 'constant', 'sgdr'):
+        S.controls.family.value = family
+        assert S.schedule.peak_lr() == pytest.approx(S.task.lr['adam']) and S.schedule.n_epochs == pytest.approx(S.task.n_epochs, rel=.01)
+
+def test_the_gpu_skip_line_names_what_the_lesson_has():
+    import json
+    from pathlib import Path
+    nb = json.loads((Path(__file__).parents[1] / 'nbs' / '12_lab_photos.ipynb').read_text())
+    sources = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code']
+    gpu = next(s for s in sources if s.startswith('#| gpu'))
+    assert 'FULL_SIZE)' in gpu and any(s.lstrip().startswith('import') and 'FULL_SIZE = ' in s for s in sources)
+
+def test_a_schedule_without_momentum_shows_the_flat_momentum_fastai_uses():
+    S = lab('constant', task='photos', size='cpu')
+    line = S.schedule_plot.drawing.mom_lines[0]
+    assert line.get_visible() and S.schedule_plot.drawing.mom_ax.get_visible()
+    np.testing.assert_array_equal(np.unique(line.get_ydata()), [.9])

@@ -7,7 +7,7 @@ const DECODED = 4;         // frames ahead kept decoded per state (about 1 MB ea
 
 async function render({ model, el }) {
   const canvas = document.createElement('canvas');
-  canvas.style.cssText = 'display: block; width: 100%; height: 100%';   // the figure's size, any resolution
+  canvas.style.cssText = 'display: block; width: 100%; height: auto';   // the view's width, the figure's shape, any resolution
   el.appendChild(canvas);
   const ctx = canvas.getContext('2d');
   const models = new Map();      // widget id -> model, for the controls the keys name
