@@ -50,7 +50,7 @@ class ScheduleCallback(ParamScheduler):
         scheds = {'lr': self._lr_at_pct}
         if schedule.has_momentum: scheds['mom'] = self._mom_at_pct
         super().__init__(scheds)
-        self._active, self._factors = True, None
+        self._ready, self._active, self._factors = False, True, None
 
     def _lr_at_pct(self, pct): return self.schedule(pct * self.schedule.n_epochs) * (1. if self._factors is None else self._factors)
     def _mom_at_pct(self, pct): return self.schedule.momentum(pct * self.schedule.n_epochs)
@@ -81,8 +81,13 @@ class ScheduleCallback(ParamScheduler):
         if other is not None: msg += f', or rebuild the schedule for {self.n_epoch} epochs: {other!r}'
         raise ValueError(msg)
 
-    def before_fit(self):
-        self._active = self._takes_part()
+    # fastai runs `before_fit` and `after_fit` for `validate`, `get_preds` and `predict` too (and an exception there
+    # leaves the Learner locked): the schedule sets up at the first training epoch of a fit, so outside one it stands aside.
+    def before_fit(self): self._ready = False
+
+    def before_train(self):
+        if self._ready: return
+        self._ready, self._active = True, self._takes_part()
         if not self._active: return
         spe = len(self.dls.train)
         self._check_length(spe)
@@ -95,24 +100,27 @@ class ScheduleCallback(ParamScheduler):
             self._factors = lrs / lrs[-1]
         super().before_fit()
 
+    def _driving(self) -> bool: return self.__dict__.get('_ready', False) and self._active
+
     def before_batch(self):
-        if not self._active: return
+        if not self._driving(): return
         if self.epoch * self.n_iter + self.iter >= self._n_batches: raise CancelTrainException   # a fractional end
         t = self.epoch + self.iter / self.n_iter     # exact batch position, in epochs
         self.opt.set_hyper('lr', self.schedule(t) * self._factors)
         if self.schedule.has_momentum: self.opt.set_hyper('mom', self.schedule.momentum(t))
 
     def after_batch(self):
-        if self._active: super().after_batch()
+        if self._driving(): super().after_batch()
 
     def after_fit(self):
-        if self._active: super().after_fit()
-        self._active = True
+        if self._driving(): super().after_fit()
+        self._ready, self._active = False, True
 
     def __repr__(self):
         gf = '' if self.group_factors is None else f', group_factors={list(self.group_factors)!r}'
         return f'ScheduleCallback({self.schedule!r}{gf})'
-    def __reduce__(self): return type(self), (self.schedule, self.group_factors)
+    def __reduce__(self):   # rebuilt from its arguments; attached to a Learner (`export`), it keeps its Learner
+        return type(self), (self.schedule, self.group_factors), {k: v for k, v in self.__dict__.items() if k == 'learn'}
     def __eq__(self, other):
         return type(other) is type(self) and (self.schedule, self.group_factors) == (other.schedule, other.group_factors)
     def __hash__(self): return hash(repr(self))
