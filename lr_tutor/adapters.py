@@ -8,10 +8,16 @@ Docs: https://lr-tutor.github.io/lr_tutor/adapters.html.md"""
 from __future__ import annotations
 import math, warnings
 import numpy as np
-import torch
+try:
+    import torch
+    from fastai.callback.core import Callback, CancelTrainException
+    from fastai.callback.schedule import ParamScheduler, LRFinder
+except ModuleNotFoundError as e:   # e.g. in the browser (Pyodide), where neither installs
+    if (e.name or '').split('.')[0] not in ('torch', 'fastai'): raise
+    raise ImportError(f"lr_tutor.adapters needs torch and fastai, and this Python has no {e.name.split('.')[0]!r}: the fastai and PyTorch "
+                      "adapters need a full Python install with torch and fastai (`pip install lr_tutor`). The schedules "
+                      "themselves (`lr_tutor.schedules`) work without them.", name=__name__) from e
 from fastcore.basics import patch
-from fastai.callback.core import Callback, CancelTrainException
-from fastai.callback.schedule import ParamScheduler, LRFinder
 from .schedules import Schedule, Param, FAMILIES, _check_schedule, _STEPS_PER_EPOCH
 from .keras_adapter import keras_schedule   # torch-free; here too, so `adapters.keras_schedule` still works
 
