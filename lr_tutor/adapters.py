@@ -179,22 +179,33 @@ class ScheduleLR(torch.optim.lr_scheduler.LRScheduler):
     def get_lr(self):
         self._momentum(self.last_epoch)
         return self._rates(self.last_epoch)
+    _get_closed_form_lr = get_lr   # the rate at `last_epoch`, whatever came before: `SequentialLR` starts it so at its milestone
+
+    def _sets_the_rates(self) -> bool:
+        "Whether the optimizer's rates are the ones this scheduler set last (not a scheduler after it in a composition)."
+        last = getattr(self, '_last_lr', None)
+        return last is not None and all(float(g['lr']) == float(lr) for g, lr in zip(self.optimizer.param_groups, last))
 
     def state_dict(self) -> dict:
         "Plain data only (the schedule as its `repr`), so a checkpoint loads with `torch.load(..., weights_only=True)`."
-        return {**super().state_dict(), 'schedule': repr(self.schedule)}
+        return {**super().state_dict(), 'schedule': repr(self.schedule), 'sets_the_rates': self._sets_the_rates()}
 
     def load_state_dict(self, state_dict:dict):
-        "Resume from `state_dict`; the optimizer's rates (and momentum) are set for the next batch, whichever loads first."
+        """Resume from `state_dict`. Like `LambdaLR` it leaves the optimizer's rates to the optimizer's own state, except
+        where this scheduler set them last when saved: then it sets them again (the same values), so it may be made
+        before or after the optimizer loads its state. Inside `SequentialLR` or `ChainedScheduler` it composes."""
         for k in ('schedule', 'steps_per_epoch'):
             mine = repr(self.schedule) if k == 'schedule' else self.steps_per_epoch
             if state_dict.get(k) != mine:
                 raise ValueError(f'This checkpoint was saved by a scheduler with {k}={state_dict.get(k)!r}, '
                                  f'this one has {k}={mine!r}')
-        super().load_state_dict({**state_dict, 'schedule': self.schedule})
+        sets_the_rates = state_dict.get('sets_the_rates', True)
+        super().load_state_dict({k: v for k, v in state_dict.items() if k not in ('schedule', 'sets_the_rates')})
+        if not (sets_the_rates and 0 <= self.last_epoch <= self.total_steps): return
         self._momentum(self.last_epoch)
-        for g, lr in zip(self.optimizer.param_groups, self._rates(self.last_epoch)): g['lr'] = lr
-        self._last_lr = [g['lr'] for g in self.optimizer.param_groups]
+        for g, lr in zip(self.optimizer.param_groups, self._rates(self.last_epoch)):
+            if isinstance(g['lr'], torch.Tensor): g['lr'].fill_(lr)    # a tensor rate stays a tensor (compiled steps)
+            else: g['lr'] = lr
 
     def __eq__(self, other): return type(other) is type(self) and self.state_dict() == other.state_dict()
     __hash__ = object.__hash__   # a mutable object: torch may keep it in sets by identity
