@@ -100,3 +100,60 @@ def test_a_compiled_optimizer_step_with_a_tensor_rate_is_not_recompiled():
             sch.load_state_dict(sch.state_dict())
     assert isinstance(opt.param_groups[0]['lr'], torch.Tensor)
     assert len(compiles) == 1, f'{len(compiles)} compilations'
+
+DDP = '''
+import os, sys, torch, torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel as DDP
+from lr_tutor.schedules import one_cycle
+
+S, SPE, K = one_cycle(1e-2, 2), 4, 3             # 8 steps, resumed after 3
+
+def make():
+    torch.manual_seed(0)
+    model = DDP(torch.nn.Linear(3, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=.9)
+    return model, opt, S.to_torch(opt, SPE)
+
+def train(rank, model, opt, sch, steps):
+    g = torch.Generator().manual_seed(rank)
+    x = torch.randn(S.n_batches(SPE), 4, 3, generator=g)       # each rank its own shard
+    lrs = []
+    for k in steps:
+        lrs.append((opt.param_groups[0]['lr'], opt.param_groups[0]['momentum']))
+        opt.zero_grad(); model(x[k]).pow(2).mean().backward(); opt.step(); sch.step()
+    return lrs
+
+def worker(rank, folder):
+    import lr_tutor.adapters                     # in the workers only: the launcher needs no fastai
+    dist.init_process_group('gloo', init_method=f'file://{folder}/store', rank=rank, world_size=2)
+    n = S.n_batches(SPE)
+    model, opt, sch = make()
+    full = train(rank, model, opt, sch, range(n))
+    full_w = [p.detach().clone() for p in model.parameters()]
+    model, opt, sch = make()
+    first = train(rank, model, opt, sch, range(K))
+    if rank == 0: torch.save({'model': model.module.state_dict(), 'opt': opt.state_dict(), 'sched': sch.state_dict()}, f'{folder}/ck.pt')
+    dist.barrier()
+    ck = torch.load(f'{folder}/ck.pt', weights_only=True)
+    model, opt, sch = make()
+    model.module.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sch.load_state_dict(ck['sched'])
+    rest = train(rank, model, opt, sch, range(K, n))
+    same_w = all(torch.equal(p, q) for p, q in zip(model.parameters(), full_w))
+    print(f'rank {rank}: resumed == uninterrupted: rates {first + rest == full}, weights {same_w}', flush=True)
+    dist.destroy_process_group()
+
+if __name__ == '__main__':
+    torch.multiprocessing.spawn(worker, args=(sys.argv[1],), nprocs=2)
+'''
+
+def test_ddp_on_cpu_resumes_from_a_rank_0_checkpoint(tmp_path):
+    import os, subprocess, sys
+    from pathlib import Path
+    (tmp_path / 'ddp.py').write_text(DDP)
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(filter(None, [root, os.environ.get('PYTHONPATH')])), 'OMP_NUM_THREADS': '1'}
+    r = subprocess.run([sys.executable, str(tmp_path / 'ddp.py'), str(tmp_path)], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = sorted(l for l in r.stdout.splitlines() if l.startswith('rank'))
+    assert lines == [f'rank {i}: resumed == uninterrupted: rates True, weights True' for i in (0, 1)], r.stdout
