@@ -8,10 +8,16 @@ Docs: https://lr-tutor.github.io/lr_tutor/adapters.html.md"""
 from __future__ import annotations
 import math, warnings
 import numpy as np
-import torch
+try:
+    import torch
+    from fastai.callback.core import Callback, CancelTrainException
+    from fastai.callback.schedule import ParamScheduler, LRFinder
+except ModuleNotFoundError as e:   # e.g. in the browser (Pyodide), where neither installs
+    if (e.name or '').split('.')[0] not in ('torch', 'fastai'): raise
+    raise ImportError(f"lr_tutor.adapters needs torch and fastai, and this Python has no {e.name.split('.')[0]!r}: the fastai and PyTorch "
+                      "adapters need a full Python install with torch and fastai (`pip install lr_tutor`). The schedules "
+                      "themselves (`lr_tutor.schedules`) work without them.", name=__name__) from e
 from fastcore.basics import patch
-from fastai.callback.core import Callback, CancelTrainException
-from fastai.callback.schedule import ParamScheduler, LRFinder
 from .schedules import Schedule, Param, FAMILIES, _check_schedule, _STEPS_PER_EPOCH
 from .keras_adapter import keras_schedule   # torch-free; here too, so `adapters.keras_schedule` still works
 
@@ -50,7 +56,7 @@ class ScheduleCallback(ParamScheduler):
         scheds = {'lr': self._lr_at_pct}
         if schedule.has_momentum: scheds['mom'] = self._mom_at_pct
         super().__init__(scheds)
-        self._active, self._factors = True, None
+        self._ready, self._active, self._factors = False, True, None
 
     def _lr_at_pct(self, pct): return self.schedule(pct * self.schedule.n_epochs) * (1. if self._factors is None else self._factors)
     def _mom_at_pct(self, pct): return self.schedule.momentum(pct * self.schedule.n_epochs)
@@ -81,8 +87,13 @@ class ScheduleCallback(ParamScheduler):
         if other is not None: msg += f', or rebuild the schedule for {self.n_epoch} epochs: {other!r}'
         raise ValueError(msg)
 
-    def before_fit(self):
-        self._active = self._takes_part()
+    # fastai runs `before_fit` and `after_fit` for `validate`, `get_preds` and `predict` too (and an exception there
+    # leaves the Learner locked): the schedule sets up at the first training epoch of a fit, so outside one it stands aside.
+    def before_fit(self): self._ready = False
+
+    def before_train(self):
+        if self._ready: return
+        self._ready, self._active = True, self._takes_part()
         if not self._active: return
         spe = len(self.dls.train)
         self._check_length(spe)
@@ -95,24 +106,27 @@ class ScheduleCallback(ParamScheduler):
             self._factors = lrs / lrs[-1]
         super().before_fit()
 
+    def _driving(self) -> bool: return self.__dict__.get('_ready', False) and self._active
+
     def before_batch(self):
-        if not self._active: return
+        if not self._driving(): return
         if self.epoch * self.n_iter + self.iter >= self._n_batches: raise CancelTrainException   # a fractional end
         t = self.epoch + self.iter / self.n_iter     # exact batch position, in epochs
         self.opt.set_hyper('lr', self.schedule(t) * self._factors)
         if self.schedule.has_momentum: self.opt.set_hyper('mom', self.schedule.momentum(t))
 
     def after_batch(self):
-        if self._active: super().after_batch()
+        if self._driving(): super().after_batch()
 
     def after_fit(self):
-        if self._active: super().after_fit()
-        self._active = True
+        if self._driving(): super().after_fit()
+        self._ready, self._active = False, True
 
     def __repr__(self):
         gf = '' if self.group_factors is None else f', group_factors={list(self.group_factors)!r}'
         return f'ScheduleCallback({self.schedule!r}{gf})'
-    def __reduce__(self): return type(self), (self.schedule, self.group_factors)
+    def __reduce__(self):   # rebuilt from its arguments; attached to a Learner (`export`), it keeps its Learner
+        return type(self), (self.schedule, self.group_factors), {k: v for k, v in self.__dict__.items() if k == 'learn'}
     def __eq__(self, other):
         return type(other) is type(self) and (self.schedule, self.group_factors) == (other.schedule, other.group_factors)
     def __hash__(self): return hash(repr(self))
@@ -165,22 +179,33 @@ class ScheduleLR(torch.optim.lr_scheduler.LRScheduler):
     def get_lr(self):
         self._momentum(self.last_epoch)
         return self._rates(self.last_epoch)
+    _get_closed_form_lr = get_lr   # the rate at `last_epoch`, whatever came before: `SequentialLR` starts it so at its milestone
+
+    def _sets_the_rates(self) -> bool:
+        "Whether the optimizer's rates are the ones this scheduler set last (not a scheduler after it in a composition)."
+        last = getattr(self, '_last_lr', None)
+        return last is not None and all(float(g['lr']) == float(lr) for g, lr in zip(self.optimizer.param_groups, last))
 
     def state_dict(self) -> dict:
         "Plain data only (the schedule as its `repr`), so a checkpoint loads with `torch.load(..., weights_only=True)`."
-        return {**super().state_dict(), 'schedule': repr(self.schedule)}
+        return {**super().state_dict(), 'schedule': repr(self.schedule), 'sets_the_rates': self._sets_the_rates()}
 
     def load_state_dict(self, state_dict:dict):
-        "Resume from `state_dict`; the optimizer's rates (and momentum) are set for the next batch, whichever loads first."
+        """Resume from `state_dict`. Like `LambdaLR` it leaves the optimizer's rates to the optimizer's own state, except
+        where this scheduler set them last when saved: then it sets them again (the same values), so it may be made
+        before or after the optimizer loads its state. Inside `SequentialLR` or `ChainedScheduler` it composes."""
         for k in ('schedule', 'steps_per_epoch'):
             mine = repr(self.schedule) if k == 'schedule' else self.steps_per_epoch
             if state_dict.get(k) != mine:
                 raise ValueError(f'This checkpoint was saved by a scheduler with {k}={state_dict.get(k)!r}, '
                                  f'this one has {k}={mine!r}')
-        super().load_state_dict({**state_dict, 'schedule': self.schedule})
+        sets_the_rates = state_dict.get('sets_the_rates', True)
+        super().load_state_dict({k: v for k, v in state_dict.items() if k not in ('schedule', 'sets_the_rates')})
+        if not (sets_the_rates and 0 <= self.last_epoch <= self.total_steps): return
         self._momentum(self.last_epoch)
-        for g, lr in zip(self.optimizer.param_groups, self._rates(self.last_epoch)): g['lr'] = lr
-        self._last_lr = [g['lr'] for g in self.optimizer.param_groups]
+        for g, lr in zip(self.optimizer.param_groups, self._rates(self.last_epoch)):
+            if isinstance(g['lr'], torch.Tensor): g['lr'].fill_(lr)    # a tensor rate stays a tensor (compiled steps)
+            else: g['lr'] = lr
 
     def __eq__(self, other): return type(other) is type(self) and self.state_dict() == other.state_dict()
     __hash__ = object.__hash__   # a mutable object: torch may keep it in sets by identity

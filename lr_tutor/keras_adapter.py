@@ -6,13 +6,13 @@ Docs: https://lr-tutor.github.io/lr_tutor/keras.html.md"""
 
 # %% ../nbs/01b_keras.ipynb #45eb2b94
 from __future__ import annotations
-import functools, importlib.util, math
+import functools, importlib.abc, importlib.util, math, sys
 import numpy as np
 from fastcore.basics import patch
-from .schedules import Schedule, _check_schedule, _STEPS_PER_EPOCH
+from .schedules import Schedule, FAMILIES, warmup, join, _check_schedule, _STEPS_PER_EPOCH
 
 # %% auto #0
-__all__ = ['EpochRates', 'keras_schedule', 'BatchRates', 'batch_schedule']
+__all__ = ['EpochRates', 'keras_schedule', 'schedule_config', 'schedule_from_config', 'BatchRates', 'batch_schedule']
 
 # %% ../nbs/01b_keras.ipynb #bd7a96cb
 class EpochRates:
@@ -32,6 +32,30 @@ def keras_schedule(schedule:Schedule) -> EpochRates:
     return EpochRates(schedule)
 
 # %% ../nbs/01b_keras.ipynb #98c49166
+_COMBINATORS = {'warmup': warmup, 'join': lambda schedules: join(*schedules)}
+
+def schedule_config(schedule:Schedule) -> dict:
+    "`schedule` as plain JSON data: its family (or `warmup`/`join`) and parameters, nested schedules as their own configs."
+    def plain(v):
+        if isinstance(v, Schedule): return schedule_config(v)
+        if isinstance(v, tuple): return {'tuple': [plain(x) for x in v]}     # JSON has no tuples: marked, to come back equal
+        if isinstance(v, list): return [plain(x) for x in v]
+        return v.item() if isinstance(v, np.generic) else v
+    return {'family': _check_schedule('schedule', schedule).family, 'params': {k: plain(v) for k, v in schedule.params.items()}}
+
+def schedule_from_config(config:dict) -> Schedule:
+    "The schedule `schedule_config` describes; only lr_tutor's families and combinators are called (nothing is evaluated)."
+    def value(v):
+        if isinstance(v, dict) and 'family' in v: return schedule_from_config(v)
+        if isinstance(v, dict) and 'tuple' in v: return tuple(value(x) for x in v['tuple'])
+        if isinstance(v, list): return [value(x) for x in v]
+        return v
+    if not (isinstance(config, dict) and config.get('family') in {**FAMILIES, **_COMBINATORS} and isinstance(config.get('params'), dict)):
+        raise ValueError(f"config must be a schedule's config ({{'family': one of {sorted({**FAMILIES, **_COMBINATORS})}, "
+                         f"'params': {{...}}}}), got {config!r}")
+    make = FAMILIES.get(config['family']) or _COMBINATORS[config['family']]
+    return make(**{k: value(v) for k, v in config['params'].items()})
+
 class BatchRates:
     """The schedule at every optimizer step (`steps_per_epoch` batches an epoch): `rates[k]` trains batch `k`.
     Made by `s.to_keras(steps_per_epoch=n)`; with Keras installed it is a `keras.optimizers.schedules.LearningRateSchedule`."""
@@ -55,6 +79,12 @@ class BatchRates:
     def callback(self):
         "A Keras callback: checks the fit's length when it starts, sets the momentum at every batch where the schedule cycles it."
         return _keras()[1](self)
+
+    def get_config(self) -> dict:
+        "Plain data (JSON) that `from_config` rebuilds this from: what Keras saves in a `.keras` file."
+        return {'schedule': schedule_config(self.schedule), 'steps_per_epoch': self.steps_per_epoch}
+    @classmethod
+    def from_config(cls, config:dict): return cls(schedule_from_config(config['schedule']), config['steps_per_epoch'])
 
     def __repr__(self): return f'{self.schedule!r}.to_keras(steps_per_epoch={self.steps_per_epoch})'
     def __eq__(self, other):
@@ -89,6 +119,8 @@ def _keras():
         try: return int(step)
         except Exception: return None      # a symbolic step in a compiled graph: the lookup below still works
 
+    # Registered as Keras intends, so `keras.models.load_model` finds it from the name in the saved config
+    @keras.saving.register_keras_serializable(package='lr_tutor', name='BatchRates')
     class KerasBatchRates(BatchRates, keras.optimizers.schedules.LearningRateSchedule):
         "`BatchRates` as a Keras `LearningRateSchedule`: a lookup in the table of per-batch rates."
         def __call__(self, step):
@@ -96,7 +128,6 @@ def _keras():
             if k is not None: self._check_step(k)
             if self.__dict__.get('_table') is None: self._table = ops.convert_to_tensor(self.rates, dtype='float32')
             return ops.take(self._table, ops.cast(step, 'int32'))
-        def get_config(self): return {'schedule': repr(self.schedule), 'steps_per_epoch': self.steps_per_epoch}
 
     class ScheduleKerasCallback(keras.callbacks.Callback):
         "Checks the fit's length when it starts, sets momentum before every batch, stops at a fractional schedule's end."
@@ -147,3 +178,25 @@ def _keras():
     return KerasBatchRates, ScheduleKerasCallback
 
 def _keras_callback(rates): return rates.callback()
+
+class _RegisterWhenKerasLoads(importlib.abc.MetaPathFinder):
+    """Registers the Keras schedule as soon as `keras` is imported. Keras 3 looks a custom class up by its registered
+    name (`lr_tutor>BatchRates`) and imports no module outside Keras to find it; importing Keras here would make this
+    module need Keras (and start its backend). So: now if Keras is loaded, else right after its import runs."""
+    def find_spec(self, name, path=None, target=None):
+        if name != 'keras': return None
+        sys.meta_path.remove(self)                  # once; the other finders find Keras
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, 'exec_module'):
+            run = spec.loader.exec_module
+            def exec_module(module): run(module); _register_with_keras()
+            spec.loader.exec_module = exec_module
+        return spec
+
+def _register_with_keras():
+    if 'keras' in sys.modules:
+        try: _keras()
+        except Exception: pass                      # a broken Keras fails where it is used, not on import
+    elif not any(isinstance(f, _RegisterWhenKerasLoads) for f in sys.meta_path): sys.meta_path.insert(0, _RegisterWhenKerasLoads())
+
+_register_with_keras()

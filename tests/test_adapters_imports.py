@@ -51,3 +51,19 @@ def test_keras_adapter_imports_keras_only_inside_functions():
     assert not {m for m in top if m.split('.')[0] in HEAVY or m == 'lr_tutor.adapters'}, top
     anywhere = module_imports(ROOT / 'lr_tutor' / 'keras_adapter.py', top_level_only=False)
     assert not {m for m in anywhere if m.split('.')[0] in ('torch', 'fastai')}, anywhere
+
+BLOCK = "import sys\nfor m in {mods!r}: sys.modules[m] = None   # as if not installed (the browser, on Pyodide)\n"
+
+def test_adapters_without_torch_or_fastai_say_what_they_need():
+    for mods in [('torch', 'fastai'), ('fastai',)]:
+        code = (BLOCK.format(mods=mods) +
+                'import lr_tutor.schedules\nfrom lr_tutor.schedules import one_cycle\n'
+                'try: import lr_tutor.adapters\n'
+                'except ImportError as e: print(type(e).__name__, "|", e)\n'
+                'print(one_cycle(1e-2, 2)(1.))')
+        out = run(code).splitlines()
+        kind, msg = out[-2].split(' | ', 1)
+        assert kind == 'ImportError'          # not the bare ModuleNotFoundError
+        assert f"this Python has no {mods[0]!r}" in msg and 'need a full Python install with torch and fastai' in msg
+        assert '`pip install lr_tutor`' in msg
+        assert float(out[-1]) > 0             # the schedules still work

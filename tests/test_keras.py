@@ -46,6 +46,9 @@ def test_checks_when_fit_starts():
     with pytest.raises(ValueError, match=r'would train 3 epochs from epoch 0, but this 2-epoch schedule has 8 steps left'):
         fit(keras.optimizers.SGD(learning_rate=sched, momentum=.9), s, spe, epochs=3, callbacks=[sched.callback()])
 
-def test_get_config_names_the_schedule():
+def test_get_config_is_plain_data_that_from_config_rebuilds():
     sched = one_cycle(1e-2, 2).to_keras(steps_per_epoch=3)
-    assert sched.get_config() == {'schedule': repr(one_cycle(1e-2, 2)), 'steps_per_epoch': 3}
+    assert sched.get_config() == {'schedule': {'family': 'one_cycle', 'params': {
+        'lr_max': 1e-2, 'n_epochs': 2, 'pct_start': .25, 'div': 25., 'div_final': 1e5,
+        'moms': {'tuple': [.95, .85, .95]}, 'anneal': 'cos'}}, 'steps_per_epoch': 3}
+    assert type(sched).from_config(sched.get_config()) == sched
