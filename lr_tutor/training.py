@@ -28,7 +28,7 @@ from .schedules import OPTIMIZERS, Schedule, Param, check_seeds
 # %% auto #0
 __all__ = ['ARCHS', 'OPT_FUNCS', 'FIT_METHODS', 'FULL_SIZE_ENV', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner',
            'PlainTensors', 'accelerate', 'fused_adamw', 'EpochHistory', 'run_experiment', 'epochs_to_target',
-           'summarize', 'format_summary', 'plot_curves', 'full_size_requested', 'run_full_size']
+           'summarize', 'format_summary', 'compare_seeds', 'plot_curves', 'full_size_requested', 'run_full_size']
 
 # %% ../nbs/04_training.ipynb #9a9e87b7
 _COUNT = Param('count', 1., integer=True)
@@ -307,6 +307,20 @@ def format_summary(summary:pd.DataFrame, percent:bool=None, digits:int=1) -> pd.
         out['reached'], out['stayed'] = summary.reached, summary.stayed
     out['seconds/run'] = summary.seconds.map(lambda v: f'{v:.1f}')
     return out
+
+# %% ../nbs/04_training.ipynb #46599967
+def compare_seeds(a, b, higher:bool=True) -> dict:
+    """Configuration `a` against `b`, from their results per seed (Series indexed by seed; NaN: no result): `diff` of
+    the means, `spread` (the larger standard deviation over seeds), `beyond_noise` (|diff| > spread), and `better`:
+    in how many of the `common` seeds `a` did better (higher, or lower if not `higher`)."""
+    a, b = pd.Series(a, dtype=float).dropna(), pd.Series(b, dtype=float).dropna()
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f'a and b need results from at least 2 seeds each (a spread), got {len(a)} and {len(b)}')
+    diff, spread = a.mean() - b.mean(), max(a.std(), b.std())
+    common = a.index.intersection(b.index)
+    better = int(((a[common] > b[common]) if higher else (a[common] < b[common])).sum())
+    return dict(a=float(a.mean()), b=float(b.mean()), diff=float(diff), spread=float(spread), beyond_noise=bool(abs(diff) > spread),
+                better=better, common=len(common))
 
 # %% ../nbs/04_training.ipynb #e0c3e9f8
 def plot_curves(history:pd.DataFrame, metric:str='accuracy', ax=None, band:bool=True, configs=None, title=None):
