@@ -14,7 +14,7 @@ class SleepySpiral(Spiral):
         flags = Path(self.flags)
         if (flags / 'stall').exists():
             (flags / 'pid').write_text(str(os.getpid()))
-            for _ in range(600):
+            for _ in range(3000):
                 if not (flags / 'stall').exists(): break
                 time.sleep(.1)
         time.sleep(self.delay)
