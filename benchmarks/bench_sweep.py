@@ -31,7 +31,7 @@ def main():
     ap.add_argument('--photo-seeds', type=int, default=3)
     ap.add_argument('--no-photos', action='store_true')
     args = ap.parse_args()
-    from lr_tutor.lab import train, train_many
+    from lr_tutor.engine import train, train_many
     from lr_tutor.sweep import start_ray, sweep
     from lr_tutor.schedules import constant, one_cycle, sgdr
     storage = tempfile.mkdtemp(prefix='lr_tutor_bench_sweep_')

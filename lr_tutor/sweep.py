@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from .schedules import FAMILIES, Param, Schedule, fmt_rate
 # The lab's NumPy engine: the one place lr_tutor.sweep imports it (it moves to `lr_tutor.engine`, widget-free).
-from .lab import train_many, get_task, Task
+from .engine import train_many, get_task, Task
 
 # %% auto #0
 __all__ = ['EXTRA_HINT', 'LAB_CHUNK', 'SPEC_FILE', 'SEARCHES', 'SCHEDULERS', 'require_ray', 'Space', 'Job', 'train_chunk',

@@ -1,7 +1,7 @@
 "Lab tasks for tests/test_sweep.py: the spiral made slow, so that a test can kill a worker or interrupt a sweep mid-run."
 import os, time
 from pathlib import Path
-from lr_tutor.lab import Spiral
+from lr_tutor.engine import Spiral
 
 class SleepySpiral(Spiral):
     """The spiral (same data, same runs), but each trial sleeps `delay` seconds first, and, while `flags/stall`

@@ -7,7 +7,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 from lr_tutor.schedules import one_cycle, constant, sgdr, cosine
-from lr_tutor.lab import train
+from lr_tutor.engine import train
 from lr_tutor.sweep import Space, Sweep, plan_sweep, start_ray, sweep
 try: import ray, ray.cloudpickle as cloudpickle     # Ray pickles with its own copy of cloudpickle
 except ImportError: ray = None
