@@ -45,8 +45,9 @@ def _assignment_end(source, name, nested=False):
                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)), None)
 
 def shrink_cell(target):
-    "A cell that shrinks the settings `target` (code text) with `shrink` and prints what it made."
-    return mk_cell(f"{inspect.getsource(shrink)}\nshrink({target})\nprint('dry run:', {target})")
+    "A cell that shrinks the settings `target` (code text) with `shrink`, if they are a dict, and prints what it made."
+    # (a `#| gpu` cell may mention `dict(` without SIZE being settings: `load_state_dict(` in a sweep's cell)
+    return mk_cell(f"{inspect.getsource(shrink)}\nif isinstance({target}, dict): shrink({target}); print('dry run:', {target})")
 
 def dry_copy(name):
     "A copy of lesson `name` that runs its full-size cells at the tiny size, and what was changed in it."

@@ -1,0 +1,102 @@
+"""Ray Tune sweeps against the plain in-process loop, in the same run (figures are ratios to that anchor).
+
+1. Spiral: N configurations (families x rates x seeds, default 10,000), `lab.train` in a loop vs `sweep` on an
+   embedded Ray (its start included). Ray's start and its per-trial overhead are measured apart, and the
+   crossover (the sweep size from which Ray wins here) follows from the measured pieces.
+2. Photos at the CPU size: 3 schedules x 3 seeds, `fit_photos` one after another in this process (torch on every
+   core) vs `sweep(task='photos')`, one trial per core.
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_sweep.py                   # the full size (minutes)
+    OMP_NUM_THREADS=1 python benchmarks/bench_sweep.py --configs 1200 --photo-seeds 1    # a quick check
+
+On a loaded machine the figures move with the load: say so when you quote them."""
+import argparse, math, os, sys, tempfile, time
+os.environ.setdefault('OMP_NUM_THREADS', '1')       # the loop's small matmuls run best on one thread; Ray sets its own
+import numpy as np
+
+def spiral_configs(n):
+    "About `n` (schedule, seed) pairs: 4 families x rates x 10 seeds, every schedule 20 epochs."
+    from lr_tutor.schedules import constant, one_cycle, cosine, sgdr
+    families = [lambda r: constant(r, 20), lambda r: one_cycle(r, 20), lambda r: cosine(r, 0., 20),
+                lambda r: sgdr(r, 0., 4, 1, 5)]
+    seeds = range(10) if n >= 400 else range(max(1, n // 40))
+    n_rates = max(1, round(n / (len(families) * len(seeds))))
+    rates = [float(f'{r:.4g}') for r in np.geomspace(1e-3, 3., n_rates)]
+    return [(f(r), s) for f in families for r in rates for s in seeds]
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--configs', type=int, default=10_000)
+    ap.add_argument('--overhead-trials', type=int, default=16)
+    ap.add_argument('--photo-seeds', type=int, default=3)
+    ap.add_argument('--no-photos', action='store_true')
+    args = ap.parse_args()
+    from lr_tutor.engine import train, train_many
+    from lr_tutor.sweep import start_ray, sweep
+    from lr_tutor.schedules import constant, one_cycle, sgdr
+    storage = tempfile.mkdtemp(prefix='lr_tutor_bench_sweep_')
+    cpus = os.cpu_count()
+    configs = spiral_configs(args.configs)
+    n = len(configs)
+    print(f'spiral: {n} configurations, {cpus} cores, load average {os.getloadavg()[0]:.1f}')
+
+    t0 = time.perf_counter()
+    for s, seed in configs: train('spiral', s, seed)
+    loop = time.perf_counter() - t0
+    k = min(n, 500)                                   # the batched engine on one chunk, in process
+    t0 = time.perf_counter()
+    train_many('spiral', [s for s, _ in configs[:k]], [seed for _, seed in configs[:k]])
+    batched = (time.perf_counter() - t0) / k
+
+    import ray
+    t0 = time.perf_counter(); start_ray(num_cpus=cpus); start = time.perf_counter() - t0
+    slots = int(ray.cluster_resources()['CPU'])
+    # per-trial overhead: trials of one 1-epoch run each, `slots` at a time
+    t0 = time.perf_counter()
+    sweep([constant(.1 + 1e-3 * i, 1) for i in range(args.overhead_trials)], seeds=(0,), chunk_size=1,
+          storage=storage, progress=False)
+    per_trial = (time.perf_counter() - t0) * slots / args.overhead_trials
+    t0 = time.perf_counter()
+    sw = sweep(list({repr(s): s for s, _ in configs}.values()),
+               seeds=tuple(sorted({seed for _, seed in configs})), storage=storage, progress=False)
+    ray_sweep = time.perf_counter() - t0
+    assert len(sw.runs) == n, (len(sw.runs), n)
+    ray_total = start + ray_sweep
+    trials = math.ceil(n / math.ceil(n / slots))
+    print(f'  loop of train:        {loop:7.1f} s  ({1e3 * loop / n:.1f} ms a run)   [anchor]')
+    print(f'  train_many, batched:  {1e3 * batched:7.1f} ms a run in process ({loop / n / batched:.1f}x the loop per run)')
+    print(f'  Ray start (ray.init): {start:7.1f} s')
+    print(f'  Ray per-trial cost:   {per_trial:7.2f} s  (a trial of one 1-epoch run, {slots} at a time)')
+    print(f'  sweep on Ray:         {ray_sweep:7.1f} s  ({trials} trials), with the start {ray_total:.1f} s')
+    print(f'  => Ray is {loop / ray_total:.2f}x the loop\'s speed (start included), {loop / ray_sweep:.2f}x once started')
+    # crossover: loop a*n against start + per_trial*ceil(trials/slots) + b*n/slots, with `slots` trials of n/slots runs
+    a, b = loop / n, batched
+    cross = next((m for m in range(1, 10 ** 7, max(1, n // 2000)) if start + per_trial + b * m / slots < a * m), None)
+    cross_warm = next((m for m in range(1, 10 ** 7) if per_trial + b * m / slots < a * m), None)
+    print(f'  crossover: Ray (started in the sweep) beats the loop from about {cross} runs; with Ray already running, '
+          f'from about {cross_warm} runs (model from the measured pieces above)')
+
+    if not args.no_photos:
+        import torch
+        from lr_tutor.lab_photos import fit_photos, photo_dls, SIZES
+        seeds = tuple(range(args.photo_seeds))
+        e = SIZES['cpu']['n_epochs']
+        schedules = [one_cycle(1e-2, e), constant(1e-3, e), sgdr(1e-2, 0., 2, 1, e // 2)]
+        torch.set_num_threads(cpus)
+        dls = photo_dls('cpu')
+        fit_photos(dls, constant(1e-3, 1), 0)          # warm-up: one-off costs out of the timing
+        t0 = time.perf_counter()
+        for s in schedules:
+            for seed in seeds: fit_photos(photo_dls('cpu'), s, seed)
+        seq = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ph = sweep(schedules, task='photos', seeds=seeds, size='cpu', storage=storage, progress=False)
+        par = time.perf_counter() - t0
+        assert len(ph.runs) == len(schedules) * len(seeds)
+        print(f'photos, CPU size: {len(schedules)} schedules x {len(seeds)} seeds')
+        print(f'  in process, one after another (torch on {cpus} threads): {seq:6.1f} s   [anchor]')
+        print(f'  sweep, {slots} trials at a time:                          {par:6.1f} s  = {par / seq:.2f}x the sequential time')
+    ray.shutdown()
+    import shutil; shutil.rmtree(storage, ignore_errors=True)
+
+if __name__ == '__main__': main()
