@@ -209,18 +209,19 @@ def tune_report_callback(job:Job, max_loss:float=20.):
         order = 70          # after the Recorder (50) and the trackers (60-63): the epoch's values are there
         def before_fit(self):
             self.curves, self.losses, self.diverged, self.t0 = [], [], False, time.perf_counter()
+            self.spe = max(1, len(self.dls.train))   # training batches per epoch (`n_iter` is the validation's after one)
         def after_batch(self):
             if not self.training: return
             self.losses.append(float(self.learn.loss.detach()))
             if not self.losses[-1] <= max_loss:
                 self.diverged = True
-                self._report(len(self.losses) / max(1, self.n_iter))
+                self._report(len(self.losses) / self.spe)
                 raise CancelFitException
         def after_epoch(self):
             names, v = list(self.recorder.metric_names[1:-1]), self.recorder.values[-1]
             vals = {} if self.recorder.cancel_valid else dict(zip(names[len(names) - len(v):], map(float, v)))
-            epoch = min(len(self.losses) / max(1, self.n_iter), job.schedule.n_epochs)
-            last = self.losses[-max(1, self.n_iter):]
+            epoch = min(len(self.losses) / self.spe, job.schedule.n_epochs)
+            last = self.losses[-self.spe:]
             self.curves.append(_curve_row(job, epoch, np.mean(last), vals.get('valid_loss', math.nan),
                                           vals.get('accuracy', math.nan), time.perf_counter() - self.t0))
             self._report(epoch)

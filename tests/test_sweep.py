@@ -107,6 +107,9 @@ def test_learner_function_with_asha(local_ray, tmp_path):
     assert len(sw.runs) == 2 and sw.runs.optimizer.isna().all()
     assert (sw.runs.epochs <= 3).all() and (sw.runs.epochs >= 1).all()
     assert sw.curves.groupby('run').size().min() >= 1
+    # epochs count training batches (the validation loader is shorter here: 3 training batches, 2 validation)
+    for _, c in sw.curves.groupby('run'): assert list(c.epoch) == list(range(1, len(c) + 1))
+    assert ((sw.runs.epochs < 3) == sw.runs.stopped).all()
 
 def test_killed_worker_is_retried(local_ray, tmp_path):
     flags = tmp_path / 'flags'; flags.mkdir()
