@@ -43,7 +43,8 @@ BLOCKER = textwrap.dedent('''
     if importlib.util.find_spec('lr_tutor.engine'): names.append('lr_tutor.engine')
     for n in names: importlib.import_module(n)
     from lr_tutor.explore import explore
-    from lr_tutor.lab import lab, train
+    from lr_tutor.lab import lab
+    from lr_tutor.engine import train
     from lr_tutor.schedules import one_cycle
     explore('one_cycle'); lab('one_cycle', task='spiral')          # the widgets too, not only the imports
     train('spiral', one_cycle(lr_max=.5, n_epochs=2))
@@ -214,8 +215,8 @@ def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
         assert 'lr_max=0.5,' in code.inner_text()
         handle = slider_handle(root, 'lr_max')
         handle.focus()
-        page.keyboard.press('ArrowRight')          # 10^0.05 up: 0.561
-        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.561,')", arg=code.element_handle(), timeout=60_000)
+        page.keyboard.press('ArrowRight')          # up one step of the grid through the decades: 10^-0.25 = 0.562
+        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.562,')", arg=code.element_handle(), timeout=60_000)
         page.wait_for_function("([el, old]) => el.innerText !== old", arg=[readouts.element_handle(), text_before],
                                timeout=60_000)
         after = stable_shot(figure)
@@ -223,9 +224,9 @@ def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
         changed = (pixels(before) != pixels(after)).any(axis=-1).sum()
         assert changed > 500, f'the training view did not change after the key press ({changed} pixels differ)'
         # the readouts are those of the run for the new rate, as CPython computes it
-        from lr_tutor.lab import train
+        from lr_tutor.engine import train
         from lr_tutor.schedules import one_cycle
-        run = train('spiral', one_cycle(lr_max=.561, n_epochs=20))
+        run = train('spiral', one_cycle(lr_max=.562, n_epochs=20))
         text = readouts.inner_text().replace('\xa0', ' ')
         assert f'final loss {run.final_loss:.3g}' in text and f'test accuracy {run.final_accuracy:.1%}' in text, text
     assert len(requests) > 50
