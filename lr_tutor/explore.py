@@ -6,7 +6,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/explore.html.md"""
 
 # %% ../nbs/02_explore.ipynb #45da2801
 from __future__ import annotations
-import asyncio, atexit, base64, dataclasses, html, importlib.resources, inspect, math, pathlib, struct, threading, time, warnings, zlib
+import base64, dataclasses, html, importlib.resources, inspect, math, pathlib, time, warnings
 from collections import OrderedDict
 from typing import Callable, NamedTuple
 import numpy as np
@@ -19,13 +19,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
+from .frames import BlitCanvas, FramePipeline, later, png_bytes
 
 # %% auto #0
 __all__ = ['MomsSliders', 'ERROR_COLOR', 'GHOST_ALPHA', 'BACKENDS', 'RATE_FORMAT', 'LogSlider', 'Slider', 'IntSlider',
            'ZeroOrLogSlider', 'TupleSliders', 'param_widget', 'TypedReadout', 'error_html', 'html_table', 'ParamRow',
-           'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits', 'frame_layout', 'FrameView', 'ImageOutput',
-           'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot', 'key_entry', 'ScheduleControls', 'readouts_html',
-           'code_html', 'panel_layout', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
+           'Curve', 'sample', 'Limits', 'axis_limits', 'frame_layout', 'FrameView', 'ImageOutput', 'IpymplOutput',
+           'CurvesFigure', 'LivePlot', 'key_entry', 'ScheduleControls', 'readouts_html', 'code_html', 'panel_layout',
+           'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -345,18 +346,6 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
     return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(steps_per_epoch or None),
                  n, area, n_steps, ghost)
 
-# %% ../nbs/02_explore.ipynb #7f171b86
-def png_bytes(rgba:np.ndarray, level:int=1) -> bytes:
-    "PNG of an RGBA pixel array (as Agg draws it), made with plain zlib: no row filters, deflate `level`."
-    h, w, _ = rgba.shape
-    raw = np.empty((h, 1 + 4 * w), np.uint8)
-    raw[:, 0] = 0                                             # filter type 0 (none) on every row
-    raw[:, 1:] = rgba.reshape(h, 4 * w)
-    chunk = lambda kind, data: (struct.pack('>I', len(data)) + kind + data
-                                + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff))
-    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 6, 0, 0, 0))
-            + chunk(b'IDAT', zlib.compress(raw, level)) + chunk(b'IEND', b''))
-
 # %% ../nbs/02_explore.ipynb #054e0322
 def _ceil_nice(x, ladder=(1, 2, 5)):
     "Smallest `m·10^k >= x` with `m` in `ladder`."
@@ -509,24 +498,6 @@ class IpymplOutput:
 _OUTPUTS = {'image': ImageOutput, 'ipympl': IpymplOutput}
 
 # %% ../nbs/02_explore.ipynb #2732ad8a
-_LOOP_LOCK, _EXITING = threading.Lock(), []
-
-@atexit.register
-def _stop_loop_work():
-    # an event loop on a daemon thread (execnb's, in nbdev-test) may still fire a pending frame or draw-ahead
-    # while Python shuts down, and drawing then aborts the process: wait for one in progress, skip the rest
-    with _LOOP_LOCK: _EXITING.append(True)
-
-def later(f:Callable, lock=_LOOP_LOCK, exiting=_EXITING) -> Callable:
-    """`f` as an event-loop callback for idle work (`loop.call_soon(later(f))`, `loop.call_later(dt, later(f))`):
-    it runs `f` unless Python is exiting, when drawing could abort the process. Every widget's idle job goes
-    through it: the explorer's, the lab's and a task's own."""
-    def run():          # `lock` and `exiting` held here: at exit a notebook's namespace may be cleared first
-        with lock:
-            if not exiting: f()
-    return run
-
-
 RATE_FORMAT = FuncFormatter(lambda v, pos: fmt_rate(v))    # rate ticks as lr_tutor writes rates: 0.05, not 5 and a 1e-2
 
 class CurvesFigure:
@@ -545,8 +516,7 @@ class CurvesFigure:
         self.ax.yaxis.set_major_formatter(RATE_FORMAT)
         self.lr_lines, self.mom_lines, self._legend, self._labels, self._show_mom = [], [], None, (), None
         self.log = False
-        self._backgrounds = OrderedDict()       # axes state -> saved picture of them
-        self.canvas.mpl_connect('draw_event', self._on_draw)
+        self.blitting = BlitCanvas(figure, self._state, self._moving, blit, keep=6, png_level=png_level)
 
     @property
     def n_px(self) -> int:
@@ -615,56 +585,43 @@ class CurvesFigure:
                 self._labels, self.ax.get_xlim(), self.ax.get_ylim(), self.mom_ax.get_ylim())
 
     @property
-    def has_axes_picture(self) -> bool: return self._state() in self._backgrounds
+    def has_axes_picture(self) -> bool: return self.blitting.has_background
 
-    def _draw_curves(self):
-        for line in self.lr_lines + self.mom_lines:
-            if line.get_visible() and line.axes.get_visible(): line.axes.draw_artist(line)
-
-    def _on_draw(self, event):
-        # after every full draw (ours, or ipympl's on resize or zoom): keep the axes' picture, add the curves
-        if self.blit:
-            self._backgrounds[self._state()] = self.canvas.copy_from_bbox(self.figure.bbox)
-            while len(self._backgrounds) > 6: self._backgrounds.popitem(last=False)   # ~1 MB each
-            self._draw_curves()
+    def _moving(self) -> list:
+        "The lines drawn over the axes' picture: the visible ones, when blitting (else they are part of every draw)."
+        if not self.blit: return []
+        return [l for l in self.lr_lines + self.mom_lines if l.get_visible() and l.axes.get_visible()]
 
     def draw(self, full:bool=False) -> bool:
         "Draw on the canvas: the curves over the saved axes or (`full`, or none saved) everything, then True."
-        background = None if full or not self.blit else self._backgrounds.get(self._state())
-        if background is None:
-            FigureCanvasAgg.draw(self.canvas)           # everything; `_on_draw` keeps the axes and adds curves
-            return True
-        self.canvas.restore_region(background)
-        self._draw_curves()
-        return False
+        return self.blitting.draw(full)
 
     def png(self, level:int=None) -> bytes:
         "The figure as last drawn, as PNG bytes (deflate `level`, default `png_level`)."
-        return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level if level is None else level)
+        return self.blitting.png(level)
 
 class LivePlot:
-    """A `CurvesFigure` shown live in the page: one frame is made per burst of changes (coalescing), and, once
-    the kernel is idle, the frames the controls reach in one step are drawn ahead. Its owner's hooks:
+    """A `CurvesFigure` shown live in the page, its frames made by a `FramePipeline` (`frames`): one per burst of
+    changes, and, once the kernel is idle, the frames the controls reach in one step drawn ahead. Its owner's hooks:
     `key()`, the controls' values the current frame shows; `ahead()`, (key, curves, texts) for each state one
     step of a control away, whose frames the page keeps ready; `resample()`, show the curves again, sampled for
     `n_px` (the pixel density changed). `trace`: a list to log (time, event) in (the benchmarks give one)."""
     def __init__(self, backend='auto', figsize=(5.8, 3.8), dpi=100, blit:bool=True, coalesce:bool=True,
                  prefetch:bool=True, png_level:int=1, *, key:Callable=None, ahead:Callable=None,
                  resample:Callable=None, trace:list=None):
-        self.coalesce, self.prefetch = coalesce, prefetch
         self.key, self.ahead, self.resample, self.trace = key, ahead, resample, trace
         self.figure = Figure(figsize=figsize, dpi=dpi)
-        self.output = _OUTPUTS[_resolve_backend(backend)](self.figure, self._on_pixel_ratio, self._draw_ahead_soon)
+        self.frames = FramePipeline(self._push, self._frames_ahead, coalesce=coalesce, prefetch=prefetch and blit)
+        self.output = _OUTPUTS[_resolve_backend(backend)](self.figure, self._on_pixel_ratio, self.frames.ahead_soon)
         self.view = self.output.widget
         self.view.add_class('lr-tutor-figure')
         self.drawing = CurvesFigure(self.figure, blit, png_level)
         self.curves, self.limits, self.legend = None, None, False     # what is shown: all the state there is
-        self._scheduled = self._prefetching = None      # the loop a frame waits on; the pending draw-ahead
         self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
-        self.n_pushed = 0                       # frames sent: the generation frames ahead are drawn from
 
     backend = property(lambda self: self.output.name)
     n_px = property(lambda self: self.drawing.n_px, doc="Width of the rate axes in device pixels.")
+    n_pushed = property(lambda self: self.frames.generation, doc="Frames sent: the generation frames ahead are drawn from.")
 
     def _on_pixel_ratio(self, ratio):
         if not self.drawing.set_density(ratio): return
@@ -683,37 +640,21 @@ class LivePlot:
 
     def request(self):
         "Make a frame now or, in a running event loop (a kernel), once the current burst of changes is handled."
-        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        if self.coalesce and not _FROM_BROWSER:       # the browser thins its own bursts: answer it at once
-            try: loop = asyncio.get_running_loop()
-            except RuntimeError: loop = None
-            if loop is not None:
-                if self._scheduled is not loop:         # not yet scheduled on this loop
-                    self._scheduled = loop
-                    loop.call_soon(later(self.flush))
-                return
-        self.render()
+        self.frames.request(now=bool(_FROM_BROWSER))       # the browser thins its own bursts: answer it at once
 
     def flush(self):
         "Make the pending frame now, if there is one."
-        if self._scheduled: self.render()
+        self.frames.flush()
 
     def render(self):
         "Draw the current state and send it to the browser."
-        self._scheduled = None
+        self.frames.render()
+
+    def _push(self, generation):
         if self.drawing.draw(): self.n_full += 1
         else: self.n_blit += 1
-        self.n_pushed += 1
-        self.output.push(self.png, self.key() if self.key else (), self.n_pushed)
+        self.output.push(self.png, self.key() if self.key else (), generation)
         if self.trace is not None: self.trace.append((time.time(), 'pushed'))
-        self._draw_ahead_soon()
-
-    def _draw_ahead_soon(self, *_):
-        "Draw ahead once the kernel has been idle a moment (0.1 s: long enough to stay out of a burst of changes)."
-        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        if self.prefetch and self.drawing.blit:
-            try: self._prefetching = asyncio.get_running_loop().call_later(.1, later(self.draw_ahead))
-            except RuntimeError: pass
 
     def frame_for(self, curves) -> bytes:
         "The frame that showing `curves` next would make, as PNG bytes; the plot is left as it was."
@@ -723,26 +664,17 @@ class LivePlot:
             return self.png()
         finally: self.drawing.show(self.curves, self.limits, self.legend)
 
-    def _send_ahead(self, todo, generation):
-        "Send the next frame of `todo` ahead, then come back for the one after: a change can cut in between."
-        self._prefetching = None
-        if self._scheduled or generation != self.n_pushed: return
-        item = next(todo, None)
-        if item is None: return
-        key, curves, *texts = item
-        self.output.send_ahead(self.frame_for(curves), key, generation, *texts)
-        try: self._prefetching = asyncio.get_running_loop().call_soon(later(lambda: self._send_ahead(todo, generation)))
-        except RuntimeError: pass
-
     def draw_ahead(self):
-        """Run once the kernel has been idle a moment. With an owner that says what comes next (`ahead`) and
-        the frame view, send the frames one step of each control away; otherwise draw (not send) the axes
-        that one slider step (10^±0.05, a log slider's arrow key) would move to and keep their pictures, so
+        """What the kernel does once idle a moment (`frames` calls it). With an owner that says what comes next
+        (`ahead`) and the frame view, send the frames one step of each control away; otherwise draw (not send) the
+        axes that one slider step (10^±0.05, a log slider's arrow key) would move to and keep their pictures, so
         that step is a blit too."""
-        self._prefetching = None
-        if self._scheduled or self.curves is None: return
+        self.frames.draw_ahead()
+
+    def _frames_ahead(self, generation):
+        if self.curves is None: return None
         if self.ahead is not None and self.output.draws_ahead:    # frames ahead: only for a page that shows them
-            return self._send_ahead(iter(self.ahead()), self.n_pushed) if self.output.shown else None
+            return self._send_ahead(generation) if self.output.shown else None
         moved = ([[c._replace(peak=c.peak * f) for c in self.curves] for f in (10**.05, 10**-.05)]
                  + [[c._replace(n_epochs=c.n_epochs * f) for c in self.curves] for f in (1.1, 1 / 1.1)])
         try:
@@ -753,6 +685,12 @@ class LivePlot:
                     self.n_prefetched += 1
         finally: self.drawing.set_limits(self.limits)
 
+    def _send_ahead(self, generation):
+        "Each step sends the next frame ahead."
+        for key, curves, *texts in self.ahead():
+            self.output.send_ahead(self.frame_for(curves), key, generation, *texts)
+            yield
+
     def snapshot(self) -> bytes:
         "The current state drawn now, as a compact PNG (for a copy of the page without widgets)."
         self.drawing.draw()
@@ -761,6 +699,7 @@ class LivePlot:
     def png(self) -> bytes:
         "The figure as last drawn, as PNG bytes."
         return self.drawing.png()
+
 
 # %% ../nbs/02_explore.ipynb #f0258dde
 def _family_name(factory, families):

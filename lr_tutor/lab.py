@@ -6,7 +6,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/lab.html.md"""
 
 # %% ../nbs/11_lab.ipynb #683c0943
 from __future__ import annotations
-import asyncio, html, math, time
+import html, math, time
 from collections import OrderedDict
 import numpy as np
 import ipywidgets as W
@@ -14,7 +14,8 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .explore import (ERROR_COLOR, GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, error_html,
-    frame_layout, html_table, later, panel_layout, png_bytes, readouts_html, sample, with_png)
+    frame_layout, html_table, panel_layout, readouts_html, sample, with_png)
+from .frames import BlitCanvas, FramePipeline
 from .schedules import Schedule, fmt_rate, constant, sgdr
 from .engine import Run, Task, get_task, runs_table, start_schedule, train_many
 
@@ -129,9 +130,8 @@ class RunPlot:
         self.status = fig.text(.5, .975 if n == 3 else .905, '', ha='center', va='top', fontsize=10, animated=True)
         self._xmax, self._legend, self._labels = None, None, ()
         self._current, self._ghosts = [], {}        # artists of the current runs; id(pinned) -> its artists
-        self._backgrounds = {}
+        self.blitting = BlitCanvas(fig, self._state, self._animated, blit, keep=4, png_level=png_level)
         self.n_full = self.n_blit = 0
-        self.canvas.mpl_connect('draw_event', self._on_draw)
 
     def _curves(self, runs, color, ghost):
         "The loss and test artists of `runs` (seeds): one line each, or the median with a min-max band."
@@ -187,26 +187,16 @@ class RunPlot:
     def _animated(self):
         return [a for arts in self._ghosts.values() for a in arts] + self._current + [self.status]
 
-    def _on_draw(self, event):
-        if self.blit: self._backgrounds[self._state()] = self.canvas.copy_from_bbox(self.figure.bbox)
-        while len(self._backgrounds) > 4: self._backgrounds.pop(next(iter(self._backgrounds)))
-        for a in self._animated(): a.axes.draw_artist(a) if a.axes else self.figure.draw_artist(a)
-
     def render(self) -> bytes:
-        "Draw the current state; the frame as PNG bytes."
-        background = self._backgrounds.get(self._state()) if self.blit else None
-        if background is None:
-            self.canvas.draw(); self.n_full += 1           # `_on_draw` keeps the background and adds the runs
-        else:
-            self.canvas.restore_region(background)
-            for a in self._animated(): a.axes.draw_artist(a) if a.axes else self.figure.draw_artist(a)
-            self.n_blit += 1
+        "Draw the current state (the runs over the kept panels); the frame as PNG bytes."
+        if self.blitting.draw(): self.n_full += 1
+        else: self.n_blit += 1
         return self.png()
 
     def set_dpi(self, dpi):
         if dpi != self.figure.dpi: self.figure.set_dpi(dpi)
 
-    def png(self) -> bytes: return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level)
+    def png(self) -> bytes: return self.blitting.png()
 
 # %% ../nbs/11_lab.ipynb #10eca491
 def lab_controls(task, optimizer) -> dict:
@@ -250,7 +240,6 @@ class Lab(W.VBox):
         self.view = FrameView(layout=frame_layout(w, h))
         self.view.add_class('lr-tutor-lab-figure')
         self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
-        self.view.observe(self._ahead_soon, 'shown')
         self.pin_button = W.Button(description='pin', tooltip='keep this run as a ghost, to compare', icon='thumb-tack',
                                    layout=W.Layout(width='70px'))
         self.clear_button = W.Button(description='clear pins', layout=W.Layout(width='90px'))
@@ -265,15 +254,16 @@ class Lab(W.VBox):
         super().__init__([top, bar, self.readouts, self.table, self.view])     # the numbers next to the sliders, above the fold
         self.add_class('lr-tutor-lab')
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
-        self._scheduled = self._prefetching = None    # the loop a retrain waits on; the pending draw-ahead
-        self.n_pushed = 0                             # frames sent: the generation frames ahead are drawn from
+        # a retrain per burst of changes, the runs one step away trained and drawn ahead once the kernel is idle
+        self.frames = FramePipeline(self._push, self._frames_ahead, prefetch=prefetch)
+        self.view.observe(self.frames.ahead_soon, 'shown')
         self._drawn = {}                              # frames drawn ahead since the last push, by `_frame_id`
         self._drawn_current = False                   # whether the figure holds the current runs
         self.n_trained = self.n_ahead = 0             # runs trained; frames sent ahead
         self.kernel_ms = None                         # the last training's time, for the benchmarks
         self._show_schedule()
         self.schedule_plot.render()
-        self._retrain()
+        self.frames.render()
         self.optimizer.observe(self._on_optimizer, 'value')
         self.three_seeds.observe(self._on_toggle, 'value')
         self.pin_button.on_click(lambda _: self.pin())
@@ -286,6 +276,8 @@ class Lab(W.VBox):
     def schedule(self) -> Schedule: return self.controls.schedule
     @property
     def figure(self) -> Figure: return self.plot.figure
+    @property
+    def n_pushed(self) -> int: return self.frames.generation
     @property
     def seeds(self) -> list: return [0, 1, 2] if self.three_seeds.value else [0]
     @property
@@ -363,30 +355,22 @@ class Lab(W.VBox):
 
     def _request(self):
         # in a kernel: retrain once the current burst of changes is handled (a slider drag sends many)
-        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        try: loop = asyncio.get_running_loop()
-        except RuntimeError: loop = None
-        if loop is None: return self._retrain()
-        if self._scheduled is not loop:
-            self._scheduled = loop
-            loop.call_soon(later(self.flush))
+        self.frames.request()
 
     def flush(self):
         "Finish the pending retrain, and send the pending frames, now (after a slider was set from Python, in a kernel)."
         self.schedule_plot.flush()
-        if self._scheduled is not None: self._retrain()
+        self.frames.flush()
 
-    def _retrain(self):
-        self._scheduled = None
+    def _push(self, generation):
+        "Retrain (or take the kept runs) and send the frame of the current state as frame `generation`."
         self.results = self.runs_for([self.schedule])[0]
         # a state whose frame was drawn ahead: the page shows it already, and the kernel sends the same bytes
         png = self._drawn.get(self._frame_id(self.results))
         if png is None: png = self._draw()
         self._drawn.clear()
-        self.n_pushed += 1
-        self.view.show(png, self.key(), self.n_pushed)
+        self.view.show(png, self.key(), generation)
         self.readouts.value = self._readouts(self.results)
-        self._ahead_soon()
 
     def _draw(self) -> bytes:
         "The training view of the current runs, drawn now."
@@ -398,31 +382,26 @@ class Lab(W.VBox):
         return (tuple(id(r) for r in runs), tuple(id(p) for p in self.pinned), self.plot.figure.dpi)
 
     # frames ahead: the runs one slider step away, trained together, drawn one by one while the kernel is idle
-    def _ahead_soon(self, *_):
-        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        if not self.prefetch: return
-        try: self._prefetching = asyncio.get_running_loop().call_later(.1, later(self._draw_ahead))
-        except RuntimeError: pass
+    def draw_ahead(self):
+        "Draw ahead now (`frames` does it once the kernel is idle): the first frame now, the others on the loop's next turns."
+        self.frames.draw_ahead()
 
-    def _draw_ahead(self):
-        self._prefetching = None
-        if self._scheduled or not self.view.shown: return
+    def _frames_ahead(self, generation):
         # the moved slider's two steps first (one is usually where it came from, kept), then 4 states at a time
-        self._send_ahead(list(self.controls.steps(also=self._toggles)), self.n_pushed, 2)
+        return self._send_ahead(list(self.controls.steps(also=self._toggles)), generation) if self.view.shown else None
 
-    def _send_ahead(self, todo, generation, chunk:int=4):
-        """Send the frame of the next state of `todo`, then come back for the one after: a change can cut in.
-        Runs not kept yet are trained `chunk` states at a time, in one batched program."""
-        self._prefetching = None
-        if self._scheduled or generation != self.n_pushed or not todo: return
-        (key, s, texts), rest = todo[0], todo[1:]
-        runs = self.runs_for([s] + [x[1] for x in rest[:chunk - 1]])[0]
-        png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs), runs[0].failure is not None)
-        self._drawn_current = False          # the figure holds a state ahead now
-        self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
-        self.n_ahead += 1
-        try: self._prefetching = asyncio.get_running_loop().call_soon(later(lambda: self._send_ahead(rest, generation)))
-        except RuntimeError: pass
+    def _send_ahead(self, todo, generation):
+        """Each step sends the frame of the next state of `todo`. Runs not kept yet are trained a few states at a
+        time, in one batched program."""
+        chunk = 2
+        for i, (key, s, texts) in enumerate(todo):
+            runs = self.runs_for([s] + [x[1] for x in todo[i + 1:i + chunk]])[0]
+            png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs), runs[0].failure is not None)
+            self._drawn_current = False          # the figure holds a state ahead now
+            self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
+            self.n_ahead += 1
+            chunk = 4
+            yield
 
     def _status(self, runs) -> str:
         r = runs[0]
@@ -462,7 +441,7 @@ class Lab(W.VBox):
     def _redraw_all(self):
         self._show_schedule()
         self._table()
-        self._retrain()
+        self.frames.render()
 
     def _table(self):
         "The pinned runs (seed 0 of each) as `runs_table` writes them, each in its colour."
@@ -479,7 +458,7 @@ class Lab(W.VBox):
 
     def _on_pixel_ratio(self, change):
         self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
-        self._retrain()
+        self.frames.render()
 
     def _repr_mimebundle_(self, **kwargs):
         # a static page (docs, a notebook viewer): the schedule and the training view as one PNG
