@@ -6,7 +6,8 @@ Docs: https://lr-tutor.github.io/lr_tutor/lab.html.md"""
 
 # %% ../nbs/11_lab.ipynb #683c0943
 from __future__ import annotations
-import html, math, time
+import html, math, threading, time
+from typing import Callable
 from collections import OrderedDict
 import numpy as np
 import ipywidgets as W
@@ -20,8 +21,8 @@ from .schedules import Schedule, fmt_rate, constant, sgdr
 from .engine import Run, Task, get_task, runs_table, start_schedule, train_many
 
 # %% auto #0
-__all__ = ['PANELS', 'LABS', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'lab_controls', 'target_words', 'Lab',
-           'stacked_png', 'lab', 'lab_figure']
+__all__ = ['PANELS', 'LABS', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'lab_controls', 'target_words', 'LabShell',
+           'Lab', 'stacked_png', 'lab', 'lab_figure']
 
 # %% ../nbs/11_lab.ipynb #1a0f9a6b
 def _nice_epochs(x):
@@ -209,50 +210,99 @@ def target_words(task) -> str:
     "The task's target loss as the readouts name it: 'loss ≤ 0.25', 'loss ≤ −0.9' (a true minus: not a dash)."
     return f'loss ≤ {f"{task.target:g}".replace("-", "−")}'
 
-class Lab(W.VBox):
-    """The explorer's controls and schedule panel above a task's training view: every change of the schedule
-    retrains `task` (same seeds, same data order) and redraws. Built from the explorer's parts: its
-    `ScheduleControls` (with the lab's toggles in their top row), a `LivePlot` of the schedule, and a
-    `FrameView` for the training panels, with the runs one slider step away trained (in one batched program)
-    and drawn ahead while the kernel is idle. `sliders`, `schedule`: the controls'; `result`: the current `Run`
-    (seed 0); `results`: one per seed; `pin()`, `pinned`; `figure`: the training figure."""
-    def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
-                 momentum:float=.9, figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4), blit:bool=True,
-                 prefetch:bool=True, cache:int=256):
-        self.task = get_task(task)
-        optimizer = self.task.check_optimizer(optimizer)
+class LabShell(W.VBox):
+    """What every lab is, whatever trains its runs: the explorer's `ScheduleControls` (every family starting at the
+    task's good rate for the optimizer chosen), the schedule panel (`schedule_plot`, `schedule_readouts`, `code`),
+    the `optimizer` and `three_seeds` toggles, the task's training view (`plot`, a `RunPlot`, shown by `view`) and
+    a `table`. Labs differ only in how their runs arrive (retrained in one batched program, or fitted in a training
+    thread): each gives its hooks, `on_schedule(schedule)` (the sliders moved), `show_schedule()` (the schedule
+    panel, sampled anew), `redraw()` (the training view again, at a new pixel density) and `training_png()` (the
+    training view for `png`), and lays out its own widgets around the shell's (`lay_out`)."""
+    def __init__(self, task:Task, factory_or_schedule, optimizer:str, seeds:int, *, on_schedule:Callable,
+                 show_schedule:Callable, redraw:Callable, training_png:Callable, ahead:Callable=None,
+                 seeds_label:str='3 seeds', seeds_width:str='75px', seeds_tooltip:str='', figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4),
+                 blit:bool=True, prefetch:bool=True):
+        super().__init__()
+        self.task, self.redraw, self.training_png = task, redraw, training_png
+        optimizer = task.check_optimizer(optimizer)
         if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
-        self.momentum, self.prefetch = momentum, prefetch
-        self.optimizer = W.Dropdown(options=list(self.task.optimizers), value=optimizer, description='optimizer',
+        self.optimizer = W.Dropdown(options=list(task.optimizers), value=optimizer, description='optimizer',
                                     style={'description_width': '72px'}, layout=W.Layout(width='155px'))
-        self.three_seeds = W.Checkbox(value=seeds == 3, description='3 seeds', indent=False,
-                                      tooltip='train seeds 0, 1, 2 at once and show the band they span',
-                                      layout=W.Layout(width='75px'))
-        self._toggles = (self.optimizer, self.three_seeds)     # the lab's own controls the training view depends on
-        self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer),
-                                         on_change=self._on_schedule, **lab_controls(self.task, lambda: self.optimizer.value))
-        self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch, key=self.controls.key,
-                                      ahead=self._schedule_ahead, resample=self._show_schedule)
+        self.three_seeds = W.Checkbox(value=seeds == 3, description=seeds_label, indent=False, tooltip=seeds_tooltip,
+                                      layout=W.Layout(width=seeds_width))
+        self.controls = ScheduleControls(start_schedule(factory_or_schedule, task, optimizer), on_change=on_schedule,
+                                         **lab_controls(task, lambda: self.optimizer.value))
+        self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch and ahead is not None,
+                                      key=self.controls.key, ahead=ahead, resample=show_schedule)
         self.schedule_readouts, self.code = W.HTML(), W.HTML()
         self.schedule_readouts.add_class('lr-tutor-readouts'); self.code.add_class('lr-tutor-code')
-        self.plot = RunPlot(self.task, figsize=figsize, blit=blit)
+        self.plot = RunPlot(task, figsize=figsize, blit=blit)
+        self.drawing_lock = threading.RLock()          # a training thread draws too
         w, h = self.plot.canvas.get_width_height()
         self.view = FrameView(layout=frame_layout(w, h))
         self.view.add_class('lr-tutor-lab-figure')
         self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
+        self.table = W.HTML()
+        self.table.add_class('lr-tutor-lab-table')
+        self._schedule_width = schedule_figsize[0]
+
+    def lay_out(self, name:str, buttons, rows, name_width:str='80px'):
+        "The controls beside the schedule panel, a bar (the task's `name`, the toggles, `buttons`), then `rows`."
+        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code], layout=panel_layout(self._schedule_width))
+        top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
+        bar = W.HBox([W.HTML(name, layout=W.Layout(width=name_width)), self.optimizer,
+                      self.three_seeds, *buttons], layout=W.Layout(align_items='center'))
+        self.children = [top, bar, *rows]
+        self.add_class('lr-tutor-lab')
+
+    # the Python contract
+    @property
+    def sliders(self) -> dict: return self.controls.sliders
+    @property
+    def schedule(self) -> Schedule: return self.controls.schedule
+    @property
+    def figure(self) -> Figure: return self.plot.figure
+    @property
+    def seeds(self) -> list: return [0, 1, 2] if self.three_seeds.value else [0]
+
+    def _on_pixel_ratio(self, change):
+        with self.drawing_lock: self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
+        self.redraw()
+
+    def _repr_mimebundle_(self, **kwargs):
+        # a static page (docs, a notebook viewer): the schedule and the training view as one PNG
+        return with_png(super()._repr_mimebundle_(**kwargs), self.png())
+
+    def png(self) -> bytes:
+        "The schedule panel above the training view's panels, as one compact PNG (what a page without widgets shows)."
+        with self.drawing_lock: return stacked_png(self.schedule_plot.snapshot(), self.training_png())
+
+class Lab(LabShell):
+    """A `LabShell` whose runs are retrained on every change of the schedule (same seeds, same data order), all
+    seeds in one batched program: the explorer's controls and schedule panel above a task's training view, which
+    redraws as the sliders move, with the runs one slider step away trained and drawn ahead while the kernel is
+    idle. `sliders`, `schedule`: the controls'; `result`: the current `Run` (seed 0); `results`: one per seed;
+    `pin()`, `pinned`; `figure`: the training figure."""
+    def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
+                 momentum:float=.9, figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4), blit:bool=True,
+                 prefetch:bool=True, cache:int=256):
+        self.momentum, self.prefetch = momentum, prefetch
+        super().__init__(get_task(task), factory_or_schedule, optimizer, seeds, on_schedule=self._on_schedule,
+                         show_schedule=self._show_schedule, redraw=self._redraw, training_png=self._training_png,
+                         ahead=self._schedule_ahead, seeds_label='3 seeds', seeds_width='75px',
+                         seeds_tooltip='train seeds 0, 1, 2 at once and show the band they span',
+                         figsize=figsize, schedule_figsize=schedule_figsize, blit=blit, prefetch=prefetch)
+        self._toggles = (self.optimizer, self.three_seeds)     # the lab's own controls the training view depends on
         self.pin_button = W.Button(description='pin', tooltip='keep this run as a ghost, to compare', icon='thumb-tack',
                                    layout=W.Layout(width='70px'))
         self.clear_button = W.Button(description='clear pins', layout=W.Layout(width='90px'))
-        self.readouts, self.table = W.HTML(), W.HTML()
-        self.readouts.add_class('lr-tutor-lab-readouts'); self.table.add_class('lr-tutor-lab-table')
-        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code], layout=panel_layout(schedule_figsize[0]))
-        top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
+        self.readouts = W.HTML()
+        self.readouts.add_class('lr-tutor-lab-readouts')
         self.hint = W.HTML()                          # a line about the rate when the optimizer changes
         self.hint.add_class('lr-tutor-lab-hint')
-        bar = W.HBox([W.HTML(f'<b>{html.escape(self.task.name)}</b>', layout=W.Layout(width='80px')), self.optimizer,
-                      self.three_seeds, self.pin_button, self.clear_button, self.hint], layout=W.Layout(align_items='center'))
-        super().__init__([top, bar, self.readouts, self.table, self.view])     # the numbers next to the sliders, above the fold
-        self.add_class('lr-tutor-lab')
+        # the numbers next to the sliders, above the fold
+        self.lay_out(f'<b>{html.escape(self.task.name)}</b>', [self.pin_button, self.clear_button, self.hint],
+                     [self.readouts, self.table, self.view])
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
         # a retrain per burst of changes, the runs one step away trained and drawn ahead once the kernel is idle
         self.frames = FramePipeline(self._push, self._frames_ahead, prefetch=prefetch)
@@ -271,15 +321,7 @@ class Lab(W.VBox):
 
     # the Python contract
     @property
-    def sliders(self) -> dict: return self.controls.sliders
-    @property
-    def schedule(self) -> Schedule: return self.controls.schedule
-    @property
-    def figure(self) -> Figure: return self.plot.figure
-    @property
     def n_pushed(self) -> int: return self.frames.generation
-    @property
-    def seeds(self) -> list: return [0, 1, 2] if self.three_seeds.value else [0]
     @property
     def result(self) -> Run:
         "The current run (seed 0), retrained first if a change is pending."
@@ -456,17 +498,9 @@ class Lab(W.VBox):
         self.table.value = html_table(['pinned', 'schedule', 'optimizer', 'final loss', test, f'steps to {target_words(self.task)}'],
                                       rows, [f'C{p.color}' for p in self.pinned])
 
-    def _on_pixel_ratio(self, change):
-        self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
-        self.frames.render()
+    def _redraw(self): self.frames.render()
 
-    def _repr_mimebundle_(self, **kwargs):
-        # a static page (docs, a notebook viewer): the schedule and the training view as one PNG
-        return with_png(super()._repr_mimebundle_(**kwargs), self.png())
-
-    def png(self) -> bytes:
-        "The schedule panel above the training view's panels, as one compact PNG (what a page without widgets shows)."
-        return stacked_png(self.schedule_plot.snapshot(), self.plot.render() if self._drawn_current else self._draw())
+    def _training_png(self) -> bytes: return self.plot.render() if self._drawn_current else self._draw()
 
 def stacked_png(top:bytes, bottom:bytes) -> bytes:
     "PNG `top` above PNG `bottom`, as one compact PNG (saved notebooks keep it, so 128 colours)."
