@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
 from .frames import BlitCanvas, FramePipeline, later, png_bytes
+from .engine import family_name
 
 # %% auto #0
 __all__ = ['MomsSliders', 'ERROR_COLOR', 'GHOST_ALPHA', 'BACKENDS', 'RATE_FORMAT', 'LogSlider', 'Slider', 'IntSlider',
@@ -59,10 +60,9 @@ def _grid(v, lo, hi, step):
     lo, hi = min(lo, v), max(hi, v)
     return v - math.floor((v - lo) / step + 1e-9) * step, v + math.floor((hi - v) / step + 1e-9) * step
 
-_FROM_BROWSER = []     # sliders whose browser update is being handled right now
-
 class _Slider:
     "Mixin for ipywidgets sliders: keep values exact, as described above."
+    from_browser = False                                # True while a value the page sent is being handled
     def _pos(self, v): return v                        # where `v` sits on the slider's scale
     def _value_at(self, x): return x                   # the value at position `x`
 
@@ -77,9 +77,9 @@ class _Slider:
             v, rest = sync_data['value'], {k: x for k, x in sync_data.items() if k != 'value'}
             echo = abs(self._pos(v) - self._pos(self.value)) < self.step / 2
             sync_data = rest if echo else {**rest, 'value': self._tidy(v)}
-        _FROM_BROWSER.append(self)
+        self.from_browser = True
         try: super().set_state(sync_data)
-        finally: _FROM_BROWSER.pop()
+        finally: self.from_browser = False
 
     @traitlets.validate('value')
     def _validate_value(self, proposal):
@@ -514,7 +514,7 @@ class CurvesFigure:
         self.ax.yaxis.set_major_locator(MaxNLocator(5)); self.mom_ax.yaxis.set_major_locator(MaxNLocator(3))
         for a in (self.ax, self.mom_ax): a.xaxis.set_major_locator(MaxNLocator(7, integer=True)); a.grid(alpha=.3)
         self.ax.yaxis.set_major_formatter(RATE_FORMAT)
-        self.lr_lines, self.mom_lines, self._legend, self._labels, self._show_mom = [], [], None, (), None
+        self.lr_lines, self.mom_lines, self.legend, self._labels, self._show_mom = [], [], None, (), None
         self.log = False
         self.blitting = BlitCanvas(figure, self._state, self._moving, blit, keep=6, png_level=png_level)
 
@@ -574,9 +574,9 @@ class CurvesFigure:
         labels = tuple((c.label, c.ghost) for c in curves) if legend else ()     # the legend copies each line's look
         if labels != self._labels:
             self._labels = labels
-            if self._legend is not None: self._legend.remove(); self._legend = None
+            if self.legend is not None: self.legend.remove(); self.legend = None
             if labels:      # above the axes, out of the curves' way
-                self._legend = self.ax.legend(self.lr_lines, [l for l, _ in labels], loc='lower right', bbox_to_anchor=(1, 1),
+                self.legend = self.ax.legend(self.lr_lines, [l for l, _ in labels], loc='lower right', bbox_to_anchor=(1, 1),
                                               ncols=len(labels), fontsize=8, frameon=False, borderaxespad=.2)
 
     def _state(self):
@@ -638,9 +638,10 @@ class LivePlot:
         self.limits = axis_limits(curves, self.limits, self.drawing.log)
         self.drawing.show(curves, self.limits, legend)
 
-    def request(self):
-        "Make a frame now or, in a running event loop (a kernel), once the current burst of changes is handled."
-        self.frames.request(now=bool(_FROM_BROWSER))       # the browser thins its own bursts: answer it at once
+    def request(self, now:bool=False):
+        """Make a frame once the current burst of changes is handled, in a running event loop (a kernel); else, or
+        `now` (a change the page sent: it thins its own bursts, so answer it at once), now."""
+        self.frames.request(now)
 
     def flush(self):
         "Make the pending frame now, if there is one."
@@ -702,13 +703,6 @@ class LivePlot:
 
 
 # %% ../nbs/02_explore.ipynb #f0258dde
-def _family_name(factory, families):
-    for name, f in families.items():
-        if f is factory: return name
-    if getattr(factory, '__name__', None) in families: return factory.__name__
-    raise ValueError(f'explore needs a Schedule, a family name or a factory from FAMILIES '
-                     f'({", ".join(families)}), got {factory!r}')
-
 def _start(what, families):
     "(family name, its values or None, warm-up values or None) for what `explore` was given."
     if isinstance(what, Schedule):
@@ -719,10 +713,7 @@ def _start(what, families):
             raise ValueError(f'explore shows the families {", ".join(families)}, alone or inside warmup; '
                              f'a {what.family!r} schedule has no sliders: explore its parts')
         return what.family, dict(what.params), None
-    if isinstance(what, str):
-        if what not in families: raise ValueError(f'family must be one of {", ".join(families)}, got {what!r}')
-        return what, None, None
-    return _family_name(what, families), None, None
+    return family_name(what, families), None, None
 
 def _close(w):
     "Close widget `w` and, for a box, everything in it."
@@ -758,19 +749,18 @@ def _set_disabled(w, disabled:bool):
 class ScheduleControls(W.VBox):
     """The controls of a schedule: a family dropdown, the owner's `extra` toggles, a warm-up toggle, a row per
     parameter (slider, typed readout, message) and an error line under them. `schedule`: what they describe
-    (the last valid one); `on_change(schedule)` is called with each new one. `sliders`: parameter name ->
+    (the last valid one), a trait: observe it to hear of each new one. `sliders`: parameter name ->
     widget (the family's, then the warm-up's); `key()` and `steps()`: what frames drawn ahead are keyed by.
     `start(factory) -> Schedule`: where a family starts the first time it is chosen (default: its defaults; a lab
     starts every family at its task's good rate); `rate_max`: rate sliders reach at least this high."""
     schedule = traitlets.Instance(Schedule, allow_none=True)
 
-    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, extra=(), on_change:Callable=None,
+    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, extra=(),
                  start:Callable=None, rate_max:float=None):
         self.families = dict(families or FAMILIES)
         self.start, self.rate_max = start, rate_max
         name, values, warm = _start(factory_or_schedule, self.families)
         self.remembered = {name: values} if values else {}      # family -> its last values (shown again when chosen again)
-        self._on_change = on_change
         self.family = W.Dropdown(options=list(self.families), value=name, description='family',
                                  style={'description_width': '45px'}, layout=W.Layout(width='215px'))
         self.warmup = W.Checkbox(value=warm is not None, description='warm-up', indent=False,
@@ -787,13 +777,18 @@ class ScheduleControls(W.VBox):
         super().__init__([W.HBox(self.toggles), self.param_box, self.error], layout=W.Layout(width='380px'))
         self.add_class('lr-tutor-controls')
         self._make_sliders()
-        self._update(notify=False)
+        self._update()
         self.family.observe(self._on_family, 'value')
         self.warmup.observe(self._changed, 'value')
         for w in self.warmup_sliders.values(): self._watch(w)
 
     @property
     def factory(self): return self.families[self.family.value]
+
+    @property
+    def from_browser(self) -> bool:
+        "Whether the change being handled comes from the page (a slider moved there), not from Python."
+        return any(l.from_browser for l in self._controls() if isinstance(l, _Slider))
 
     @property
     def sliders(self) -> dict:
@@ -874,7 +869,7 @@ class ScheduleControls(W.VBox):
 
     def _on_move(self, change): self.moved = change.owner
 
-    def _update(self, notify:bool=True):
+    def _update(self):
         try: s = self.build()
         except ValueError as e:
             self._show_error(str(e))
@@ -882,10 +877,9 @@ class ScheduleControls(W.VBox):
         if self.error_message: self._show_error('')
         self.remembered[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
         self.schedule = s
-        if notify and self._on_change is not None: self._on_change(s)
 
     def set_values(self, **values):
-        """Set parameters (name -> value) together: one new schedule and one `on_change` for them all (one by one,
+        """Set parameters (name -> value) together: one new schedule for them all (one by one,
         each state between would be built, and maybe refused: lowering `max_lr` below `base_lr` first, say)."""
         unknown = sorted(set(values) - set(self.sliders))
         if unknown: raise ValueError(f'set_values takes parameters of these controls ({", ".join(self.sliders)}), got {", ".join(unknown)}')
@@ -972,15 +966,12 @@ class Explorer(W.HBox):
     make (learning rate on top, momentum below), readouts and the schedule as code. `sliders`: parameter name ->
     widget; `schedule`: the current schedule; `figure`: the matplotlib figure; `schedule_plot`: the `LivePlot`
     showing it (None with `plot=False`); `trace`: a list to log (time, event) of changes and frames in (benchmarks)."""
-    schedule = traitlets.Instance(Schedule, allow_none=True)
-
     def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, steps_per_epoch:int=None,
                  log:bool=False, backend='auto', blit:bool=True, coalesce:bool=True, prefetch:bool=True,
                  decimate:bool=True, plot:bool=True, figsize=(5.8, 3.8), trace:list=None):
         self.steps_per_epoch, self.decimate = steps_per_epoch, decimate
         self.log_y = W.Checkbox(value=log, description='log y', indent=False, layout=W.Layout(width='62px'))
-        self.controls = ScheduleControls(factory_or_schedule, families=families, extra=[self.log_y] if plot else [],
-                                         on_change=self._on_schedule)
+        self.controls = ScheduleControls(factory_or_schedule, families=families, extra=[self.log_y] if plot else [])
         self.readouts, self.code = W.HTML(), W.HTML()
         self.readouts.add_class('lr-tutor-readouts')
         self.code.add_class('lr-tutor-code')
@@ -993,30 +984,24 @@ class Explorer(W.HBox):
         super().__init__([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
         self.add_class('lr-tutor-explorer')
         if plot: self.schedule_plot.set_log(log)
-        self.schedule = self.controls.schedule
         self._show(self.schedule)
         if plot: self.schedule_plot.render()          # the first frame now: the widget never shows up empty
         self.log_y.observe(self._on_log, 'value')
+        self.controls.observe(self._on_schedule, 'schedule')
 
-    # the controls' parts, as the explorer's
-    family = property(lambda self: self.controls.family)
-    warmup = property(lambda self: self.controls.warmup)
-    families = property(lambda self: self.controls.families)
-    factory = property(lambda self: self.controls.factory)
-    params = property(lambda self: self.controls.params)
-    sliders = property(lambda self: self.controls.sliders)
-    warmup_sliders = property(lambda self: self.controls.warmup_sliders)
-    error = property(lambda self: self.controls.error)
-    error_message = property(lambda self: self.controls.error_message)
-    def build(self, **changes) -> Schedule: return self.controls.build(**changes)
+    # the Python contract, as a lab's: the rest of the controls' parts are the controls' (`controls.family`, ...)
+    @property
+    def sliders(self) -> dict: return self.controls.sliders
 
     @property
     def figure(self) -> Figure: return self.schedule_plot.figure if self.schedule_plot else None
 
-    def _on_schedule(self, s):
+    @property
+    def schedule(self) -> Schedule: return self.controls.schedule
+
+    def _on_schedule(self, change):
         if self.schedule_plot is not None and self.schedule_plot.trace is not None: self.schedule_plot.trace.append((time.time(), 'change'))
-        self.schedule = s
-        self._show(s)
+        self._show(change.new)
 
     def _on_log(self, change):
         if self.schedule_plot is None: return
@@ -1040,7 +1025,7 @@ class Explorer(W.HBox):
         self.curve = c = self.sample(s)
         if self.schedule_plot is not None:
             self.schedule_plot.set_curves([c])
-            self.schedule_plot.request()
+            self.schedule_plot.request(now=self.controls.from_browser)
         self.readouts.value, self.code.value = self._texts(s, c)
 
     @staticmethod
@@ -1095,7 +1080,7 @@ class Compare(W.VBox):
         # the explorers' controls beside the figure where there is room
         super().__init__([W.HBox(children, layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))])
         self.add_class('lr-tutor-compare')
-        for ex in self.explorers: ex.observe(self._on_change, 'schedule')
+        for ex in self.explorers: ex.controls.observe(self._on_change, 'schedule')
         self.log_y.observe(self._on_log, 'value')
         self._update()
         self.schedule_plot.render()
@@ -1126,7 +1111,7 @@ class Compare(W.VBox):
                   for i, s in enumerate(self.schedules)]
         self.curves = curves
         self.schedule_plot.set_curves(curves, legend=True)
-        self.schedule_plot.request()
+        self.schedule_plot.request(now=any(ex.controls.from_browser for ex in self.explorers))
         self.readouts.value = html_table(
             ['schedule', 'peak lr', 'final lr', 'epochs', 'area (lr&middot;epochs)'],
             [[html.escape(c.label), fmt_rate(c.peak), fmt_rate(c.final), f'{c.n_epochs:g}', fmt_rate(c.area)] for c in curves],

@@ -230,8 +230,9 @@ class LabShell(W.VBox):
                                     style={'description_width': '72px'}, layout=W.Layout(width='155px'))
         self.three_seeds = W.Checkbox(value=seeds == 3, description=seeds_label, indent=False, tooltip=seeds_tooltip,
                                       layout=W.Layout(width=seeds_width))
-        self.controls = ScheduleControls(start_schedule(factory_or_schedule, task, optimizer), on_change=on_schedule,
+        self.controls = ScheduleControls(start_schedule(factory_or_schedule, task, optimizer),
                                          **lab_controls(task, lambda: self.optimizer.value))
+        self.controls.observe(lambda change: on_schedule(change.new), 'schedule')
         self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch and ahead is not None,
                                       key=self.controls.key, ahead=ahead, resample=show_schedule)
         self.schedule_readouts, self.code = W.HTML(), W.HTML()
@@ -308,7 +309,7 @@ class Lab(LabShell):
         self.frames = FramePipeline(self._push, self._frames_ahead, prefetch=prefetch)
         self.view.observe(self.frames.ahead_soon, 'shown')
         self._drawn = {}                              # frames drawn ahead since the last push, by `_frame_id`
-        self._drawn_current = False                   # whether the figure holds the current runs
+        self.shows_current = False                    # whether the training figure holds the current runs
         self.n_trained = self.n_ahead = 0             # runs trained; frames sent ahead
         self.kernel_ms = None                         # the last training's time, for the benchmarks
         self._show_schedule()
@@ -353,7 +354,7 @@ class Lab(LabShell):
     def _show_schedule(self):
         s = self.schedule
         self.schedule_plot.set_curves(self._curves(s), legend=bool(self.pinned))
-        self.schedule_plot.request()
+        self.schedule_plot.request(now=self.controls.from_browser)
         self.schedule_readouts.value, self.code.value = self._schedule_texts(s)
 
     def _schedule_texts(self, s):
@@ -412,11 +413,11 @@ class Lab(LabShell):
         if png is None: png = self._draw()
         self._drawn.clear()
         self.view.show(png, self.key(), generation)
-        self.readouts.value = self._readouts(self.results)
+        self.readouts.value = self.readouts_for(self.results)
 
     def _draw(self) -> bytes:
         "The training view of the current runs, drawn now."
-        self._drawn_current = True
+        self.shows_current = True
         return self.plot.show(self.results, self.pinned, self._status(self.results), self.results[0].failure is not None)
 
     def _frame_id(self, runs):
@@ -439,8 +440,8 @@ class Lab(LabShell):
         for i, (key, s, texts) in enumerate(todo):
             runs = self.runs_for([s] + [x[1] for x in todo[i + 1:i + chunk]])[0]
             png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs), runs[0].failure is not None)
-            self._drawn_current = False          # the figure holds a state ahead now
-            self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
+            self.shows_current = False          # the figure holds a state ahead now
+            self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self.readouts_for(runs)})
             self.n_ahead += 1
             chunk = 4
             yield
@@ -449,7 +450,8 @@ class Lab(LabShell):
         r = runs[0]
         return '' if r.failure is None else f'{r.failure}: the rate is too large'
 
-    def _readouts(self, runs) -> str:
+    def readouts_for(self, runs) -> str:
+        "The readouts line (HTML) of `runs` (one per seed): final loss, test metric, steps to target, a failure named."
         r = runs[0]
         if r.diverged is not None:
             return (f'<span style="color:{ERROR_COLOR}">&#9888; {r.failure} '
@@ -500,7 +502,7 @@ class Lab(LabShell):
 
     def _redraw(self): self.frames.render()
 
-    def _training_png(self) -> bytes: return self.plot.render() if self._drawn_current else self._draw()
+    def _training_png(self) -> bytes: return self.plot.render() if self.shows_current else self._draw()
 
 def stacked_png(top:bytes, bottom:bytes) -> bytes:
     "PNG `top` above PNG `bottom`, as one compact PNG (saved notebooks keep it, so 128 colours)."
