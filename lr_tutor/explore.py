@@ -6,7 +6,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/explore.html.md"""
 
 # %% ../nbs/02_explore.ipynb #45da2801
 from __future__ import annotations
-import base64, dataclasses, html, importlib.resources, inspect, math, pathlib, time, warnings
+import base64, contextlib, dataclasses, html, importlib.resources, inspect, math, pathlib, time, warnings
 from collections import OrderedDict
 from typing import Callable, NamedTuple
 import numpy as np
@@ -111,7 +111,31 @@ class IntSlider(_Slider, W.IntSlider):
     def fmt(self, v) -> str: return str(int(v))
 
 # %% ../nbs/02_explore.ipynb #19a8b2ef
-class ZeroOrLogSlider(W.HBox):
+class _Quiet:
+    "Mixin for a widget that sets values of its own (its parts', its text) that it must not hear as the user's."
+    _syncing = False
+
+    @contextlib.contextmanager
+    def _quiet(self):
+        self._syncing = True
+        try: yield
+        finally: self._syncing = False
+
+class _Parts(_Quiet):
+    """Mixin for a control made of parts (its `value` is theirs): a value set from Python is shown by the parts
+    (`_show_value`) without them setting it back; a part the user moves sets it (`_from_part`)."""
+
+    def _watch_parts(self, parts):
+        for p in parts: p.observe(self._on_part, 'value')
+        self.observe(self._on_value, 'value')
+
+    def _on_part(self, change):
+        if not self._syncing: self._from_part(change)
+
+    def _on_value(self, change):
+        with self._quiet(): self._show_value(change.new)
+
+class ZeroOrLogSlider(_Parts, W.HBox):
     "A log slider for a rate that may be exactly 0 (a log scale never reaches 0): its '0' toggle does."
     value = traitlets.Float()
 
@@ -122,31 +146,20 @@ class ZeroOrLogSlider(W.HBox):
         self.zero = W.ToggleButton(value=value == 0, description='0', tooltip=f'{description} = 0 exactly',
                                    layout=_shared(W.Layout, width='34px'), style=_shared(W.widgets.widget_bool.ToggleButtonStyle))
         super().__init__([self.slider, self.zero], layout=_shared(W.Layout))
-        self._syncing = False
         self.value = value
-        self.slider.observe(self._from_slider, 'value')
-        self.zero.observe(self._from_toggle, 'value')
-        self.observe(self._show, 'value')
+        self._watch_parts([self.slider, self.zero])
 
-    def _from_slider(self, change):
-        if self._syncing: return
-        self._syncing = True
-        try: self.zero.value = False
-        finally: self._syncing = False
-        self.value = change.new
+    def _from_part(self, change):
+        if change.owner is self.zero: self.value = 0. if change.new else self.slider.value
+        else:
+            with self._quiet(): self.zero.value = False
+            self.value = change.new
 
-    def _from_toggle(self, change):
-        if not self._syncing: self.value = 0. if change.new else self.slider.value
+    def _show_value(self, v):
+        self.zero.value = v == 0
+        if v > 0: self.slider.value = v
 
-    def _show(self, change):
-        # a value set from Python: make the children show it, without them setting it back
-        self._syncing = True
-        try:
-            self.zero.value = change.new == 0
-            if change.new > 0: self.slider.value = change.new
-        finally: self._syncing = False
-
-class TupleSliders(W.VBox):
+class TupleSliders(_Parts, W.VBox):
     """A slider per element of a parameter that is a tuple of numbers (`moms`: start, at the peak rate, end;
     `milestones`: epochs): integer sliders if `integer`, else linear ones; `value` is the tuple of them all."""
     value = traitlets.Tuple()
@@ -161,19 +174,13 @@ class TupleSliders(W.VBox):
                            description=f'{description}[{i}]', tooltip=tooltip, **_slider_look())
                       for i, (v, (step, vlo, vhi)) in enumerate(zip(value, spans))]
         super().__init__(self.parts, layout=_shared(W.Layout))
-        self._syncing = False
         self.value = tuple(value)
-        for p in self.parts: p.observe(self._from_parts, 'value')
-        self.observe(self._show, 'value')
+        self._watch_parts(self.parts)
 
-    def _from_parts(self, change):
-        if not self._syncing: self.value = tuple(p.value for p in self.parts)
+    def _from_part(self, change): self.value = tuple(p.value for p in self.parts)
 
-    def _show(self, change):
-        self._syncing = True
-        try:
-            for p, v in zip(self.parts, change.new): p.value = v
-        finally: self._syncing = False
+    def _show_value(self, v):
+        for p, x in zip(self.parts, v): p.value = x
 
 
 MomsSliders = TupleSliders        # one_cycle's three momentums: the first tuple parameter there was
@@ -222,7 +229,7 @@ def _leaves(w) -> list:
     return [w]
 
 # %% ../nbs/02_explore.ipynb #f29d3a36
-class TypedReadout(W.Text):
+class TypedReadout(_Quiet, W.Text):
     """A slider's readout, written as lr_tutor writes numbers (`fmt_rate` on log sliders), that also takes a
     typed value: `apply(x, text)` applies it or returns why not, and `on_message` shows that (or '')."""
     def __init__(self, slider:_Slider, apply:Callable, on_message:Callable, source:W.Widget=None):
@@ -231,15 +238,13 @@ class TypedReadout(W.Text):
         super().__init__(value=slider.fmt(self.source.value), continuous_update=False,
                          layout=_shared(W.Layout, width='64px'), style=_shared(W.widgets.widget_string.TextStyle))
         self.add_class('lr-tutor-readout')
-        self._apply, self._on_message, self._syncing = apply, on_message, False
+        self._apply, self._on_message = apply, on_message
         self.source.observe(self._show, 'value')
         traitlets.dlink((slider, 'disabled'), (self, 'disabled'))
         self.observe(self._typed, 'value')
 
     def _show(self, change=None):
-        self._syncing = True                  # our own text: not a value typed
-        try: self.value = self.slider.fmt(self.source.value)
-        finally: self._syncing = False
+        with self._quiet(): self.value = self.slider.fmt(self.source.value)     # our own text: not a value typed
 
     def _typed(self, change):
         if self._syncing: return
