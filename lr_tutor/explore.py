@@ -790,6 +790,10 @@ class ScheduleControls(W.VBox):
     @property
     def factory(self): return self.families[self.family.value]
 
+    def readout(self, slider) -> TypedReadout:
+        "The typed readout beside `slider` (one of the controls' sliders, or a part of a composite one)."
+        return self._readouts[id(slider)]
+
     @property
     def from_browser(self) -> bool:
         "Whether the change being handled comes from the page (a slider moved there), not from Python."
