@@ -13,7 +13,7 @@ from .schedules import FAMILIES, OPTIMIZERS, Param, Schedule, check_seeds
 
 # %% auto #0
 __all__ = ['TASKS', 'TASK_MODULES', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape', 'train_many',
-           'train', 'runs_table', 'start_schedule']
+           'train', 'runs_table', 'family_name', 'start_schedule']
 
 # %% ../nbs/11a_engine.ipynb #02a784b5
 @dataclass(eq=False)
@@ -458,6 +458,19 @@ def runs_table(runs, target:float=None):
 # %% ../nbs/11a_engine.ipynb #07ed6a6b
 def _sig(v): return float(f'{v:.3g}')
 
+def family_name(what, families:dict=None) -> str:
+    """The name of the family `what` (a family name, or a factory) among `families` (default `FAMILIES`): how the
+    explorer and the labs read what they were given, next to a `Schedule`."""
+    families = FAMILIES if families is None else families
+    if isinstance(what, str):
+        if what not in families: raise ValueError(f'family must be one of {", ".join(families)}, got {what!r}')
+        return what
+    for name, f in families.items():
+        if f is what: return name
+    if getattr(what, '__name__', None) in families: return what.__name__
+    raise ValueError(f'factory_or_schedule must be a Schedule, a family name or the factory of one of '
+                     f'{", ".join(families)}, got {what!r}')
+
 def start_schedule(what, task, optimizer='sgd') -> Schedule:
     """The schedule a lab starts from: `what` itself if a `Schedule`; for a family (name or factory), its
     defaults with every rate scaled so the peak is the task's good rate for `optimizer` (`task.lr_for[family]`
@@ -465,12 +478,8 @@ def start_schedule(what, task, optimizer='sgd') -> Schedule:
     every family, under every optimizer, starts where the task trains well."""
     if isinstance(what, Schedule): return what
     task = get_task(task)
-    if isinstance(what, str):
-        if what not in FAMILIES: raise ValueError(f'family must be one of {", ".join(FAMILIES)}, got {what!r}')
-        factory = FAMILIES[what]
-    else: factory = what
-    params = getattr(factory, 'params', None)
-    if params is None: raise ValueError(f'lab needs a Schedule, a family name or a factory from FAMILIES, got {what!r}')
+    factory = FAMILIES[family_name(what)]
+    params = factory.params
     optimizer = task.check_optimizer(optimizer)
     values = {k: p.default for k, p in inspect.signature(factory).parameters.items()}
     rate = task.lr_for.get(factory.__name__, {}).get(optimizer, task.lr[optimizer])

@@ -6,7 +6,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/explore.html.md"""
 
 # %% ../nbs/02_explore.ipynb #45da2801
 from __future__ import annotations
-import asyncio, atexit, base64, dataclasses, html, importlib.resources, inspect, math, pathlib, struct, threading, time, warnings, zlib
+import base64, contextlib, dataclasses, html, importlib.resources, inspect, math, pathlib, time, warnings
 from collections import OrderedDict
 from typing import Callable, NamedTuple
 import numpy as np
@@ -19,13 +19,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
+from .frames import BlitCanvas, FramePipeline, later, png_bytes
+from .engine import family_name
 
 # %% auto #0
 __all__ = ['MomsSliders', 'ERROR_COLOR', 'GHOST_ALPHA', 'BACKENDS', 'RATE_FORMAT', 'LogSlider', 'Slider', 'IntSlider',
            'ZeroOrLogSlider', 'TupleSliders', 'param_widget', 'TypedReadout', 'error_html', 'html_table', 'ParamRow',
-           'Curve', 'sample', 'png_bytes', 'Limits', 'axis_limits', 'frame_layout', 'FrameView', 'ImageOutput',
-           'IpymplOutput', 'later', 'CurvesFigure', 'LivePlot', 'key_entry', 'ScheduleControls', 'readouts_html',
-           'code_html', 'panel_layout', 'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
+           'Curve', 'sample', 'Limits', 'axis_limits', 'frame_layout', 'FrameView', 'ImageOutput', 'IpymplOutput',
+           'CurvesFigure', 'LivePlot', 'key_entry', 'ScheduleControls', 'readouts_html', 'code_html', 'panel_layout',
+           'Explorer', 'with_png', 'explore', 'Compare', 'compare', 'time_updates']
 
 # %% ../nbs/02_explore.ipynb #01b903c3
 def _nice(x):
@@ -58,10 +60,9 @@ def _grid(v, lo, hi, step):
     lo, hi = min(lo, v), max(hi, v)
     return v - math.floor((v - lo) / step + 1e-9) * step, v + math.floor((hi - v) / step + 1e-9) * step
 
-_FROM_BROWSER = []     # sliders whose browser update is being handled right now
-
 class _Slider:
     "Mixin for ipywidgets sliders: keep values exact, as described above."
+    from_browser = False                                # True while a value the page sent is being handled
     def _pos(self, v): return v                        # where `v` sits on the slider's scale
     def _value_at(self, x): return x                   # the value at position `x`
 
@@ -76,9 +77,9 @@ class _Slider:
             v, rest = sync_data['value'], {k: x for k, x in sync_data.items() if k != 'value'}
             echo = abs(self._pos(v) - self._pos(self.value)) < self.step / 2
             sync_data = rest if echo else {**rest, 'value': self._tidy(v)}
-        _FROM_BROWSER.append(self)
+        self.from_browser = True
         try: super().set_state(sync_data)
-        finally: _FROM_BROWSER.pop()
+        finally: self.from_browser = False
 
     @traitlets.validate('value')
     def _validate_value(self, proposal):
@@ -110,7 +111,31 @@ class IntSlider(_Slider, W.IntSlider):
     def fmt(self, v) -> str: return str(int(v))
 
 # %% ../nbs/02_explore.ipynb #19a8b2ef
-class ZeroOrLogSlider(W.HBox):
+class _Quiet:
+    "Mixin for a widget that sets values of its own (its parts', its text) that it must not hear as the user's."
+    _syncing = False
+
+    @contextlib.contextmanager
+    def _quiet(self):
+        self._syncing = True
+        try: yield
+        finally: self._syncing = False
+
+class _Parts(_Quiet):
+    """Mixin for a control made of parts (its `value` is theirs): a value set from Python is shown by the parts
+    (`_show_value`) without them setting it back; a part the user moves sets it (`_from_part`)."""
+
+    def _watch_parts(self, parts):
+        for p in parts: p.observe(self._on_part, 'value')
+        self.observe(self._on_value, 'value')
+
+    def _on_part(self, change):
+        if not self._syncing: self._from_part(change)
+
+    def _on_value(self, change):
+        with self._quiet(): self._show_value(change.new)
+
+class ZeroOrLogSlider(_Parts, W.HBox):
     "A log slider for a rate that may be exactly 0 (a log scale never reaches 0): its '0' toggle does."
     value = traitlets.Float()
 
@@ -121,31 +146,20 @@ class ZeroOrLogSlider(W.HBox):
         self.zero = W.ToggleButton(value=value == 0, description='0', tooltip=f'{description} = 0 exactly',
                                    layout=_shared(W.Layout, width='34px'), style=_shared(W.widgets.widget_bool.ToggleButtonStyle))
         super().__init__([self.slider, self.zero], layout=_shared(W.Layout))
-        self._syncing = False
         self.value = value
-        self.slider.observe(self._from_slider, 'value')
-        self.zero.observe(self._from_toggle, 'value')
-        self.observe(self._show, 'value')
+        self._watch_parts([self.slider, self.zero])
 
-    def _from_slider(self, change):
-        if self._syncing: return
-        self._syncing = True
-        try: self.zero.value = False
-        finally: self._syncing = False
-        self.value = change.new
+    def _from_part(self, change):
+        if change.owner is self.zero: self.value = 0. if change.new else self.slider.value
+        else:
+            with self._quiet(): self.zero.value = False
+            self.value = change.new
 
-    def _from_toggle(self, change):
-        if not self._syncing: self.value = 0. if change.new else self.slider.value
+    def _show_value(self, v):
+        self.zero.value = v == 0
+        if v > 0: self.slider.value = v
 
-    def _show(self, change):
-        # a value set from Python: make the children show it, without them setting it back
-        self._syncing = True
-        try:
-            self.zero.value = change.new == 0
-            if change.new > 0: self.slider.value = change.new
-        finally: self._syncing = False
-
-class TupleSliders(W.VBox):
+class TupleSliders(_Parts, W.VBox):
     """A slider per element of a parameter that is a tuple of numbers (`moms`: start, at the peak rate, end;
     `milestones`: epochs): integer sliders if `integer`, else linear ones; `value` is the tuple of them all."""
     value = traitlets.Tuple()
@@ -160,19 +174,13 @@ class TupleSliders(W.VBox):
                            description=f'{description}[{i}]', tooltip=tooltip, **_slider_look())
                       for i, (v, (step, vlo, vhi)) in enumerate(zip(value, spans))]
         super().__init__(self.parts, layout=_shared(W.Layout))
-        self._syncing = False
         self.value = tuple(value)
-        for p in self.parts: p.observe(self._from_parts, 'value')
-        self.observe(self._show, 'value')
+        self._watch_parts(self.parts)
 
-    def _from_parts(self, change):
-        if not self._syncing: self.value = tuple(p.value for p in self.parts)
+    def _from_part(self, change): self.value = tuple(p.value for p in self.parts)
 
-    def _show(self, change):
-        self._syncing = True
-        try:
-            for p, v in zip(self.parts, change.new): p.value = v
-        finally: self._syncing = False
+    def _show_value(self, v):
+        for p, x in zip(self.parts, v): p.value = x
 
 
 MomsSliders = TupleSliders        # one_cycle's three momentums: the first tuple parameter there was
@@ -221,7 +229,7 @@ def _leaves(w) -> list:
     return [w]
 
 # %% ../nbs/02_explore.ipynb #f29d3a36
-class TypedReadout(W.Text):
+class TypedReadout(_Quiet, W.Text):
     """A slider's readout, written as lr_tutor writes numbers (`fmt_rate` on log sliders), that also takes a
     typed value: `apply(x, text)` applies it or returns why not, and `on_message` shows that (or '')."""
     def __init__(self, slider:_Slider, apply:Callable, on_message:Callable, source:W.Widget=None):
@@ -230,15 +238,13 @@ class TypedReadout(W.Text):
         super().__init__(value=slider.fmt(self.source.value), continuous_update=False,
                          layout=_shared(W.Layout, width='64px'), style=_shared(W.widgets.widget_string.TextStyle))
         self.add_class('lr-tutor-readout')
-        self._apply, self._on_message, self._syncing = apply, on_message, False
+        self._apply, self._on_message = apply, on_message
         self.source.observe(self._show, 'value')
         traitlets.dlink((slider, 'disabled'), (self, 'disabled'))
         self.observe(self._typed, 'value')
 
     def _show(self, change=None):
-        self._syncing = True                  # our own text: not a value typed
-        try: self.value = self.slider.fmt(self.source.value)
-        finally: self._syncing = False
+        with self._quiet(): self.value = self.slider.fmt(self.source.value)     # our own text: not a value typed
 
     def _typed(self, change):
         if self._syncing: return
@@ -344,18 +350,6 @@ def sample(s:Schedule, n_px:int=560, steps_per_epoch:int=None, decimate:bool=Tru
     mom = s.momentum(t) if s.has_momentum else None if momentum is None else np.full(len(t), float(momentum))
     return Curve(s.family if label is None else label, t, lr, mom, s.peak_lr(), s.final_lr(steps_per_epoch or None),
                  n, area, n_steps, ghost)
-
-# %% ../nbs/02_explore.ipynb #7f171b86
-def png_bytes(rgba:np.ndarray, level:int=1) -> bytes:
-    "PNG of an RGBA pixel array (as Agg draws it), made with plain zlib: no row filters, deflate `level`."
-    h, w, _ = rgba.shape
-    raw = np.empty((h, 1 + 4 * w), np.uint8)
-    raw[:, 0] = 0                                             # filter type 0 (none) on every row
-    raw[:, 1:] = rgba.reshape(h, 4 * w)
-    chunk = lambda kind, data: (struct.pack('>I', len(data)) + kind + data
-                                + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff))
-    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 6, 0, 0, 0))
-            + chunk(b'IDAT', zlib.compress(raw, level)) + chunk(b'IEND', b''))
 
 # %% ../nbs/02_explore.ipynb #054e0322
 def _ceil_nice(x, ladder=(1, 2, 5)):
@@ -509,24 +503,6 @@ class IpymplOutput:
 _OUTPUTS = {'image': ImageOutput, 'ipympl': IpymplOutput}
 
 # %% ../nbs/02_explore.ipynb #2732ad8a
-_LOOP_LOCK, _EXITING = threading.Lock(), []
-
-@atexit.register
-def _stop_loop_work():
-    # an event loop on a daemon thread (execnb's, in nbdev-test) may still fire a pending frame or draw-ahead
-    # while Python shuts down, and drawing then aborts the process: wait for one in progress, skip the rest
-    with _LOOP_LOCK: _EXITING.append(True)
-
-def later(f:Callable, lock=_LOOP_LOCK, exiting=_EXITING) -> Callable:
-    """`f` as an event-loop callback for idle work (`loop.call_soon(later(f))`, `loop.call_later(dt, later(f))`):
-    it runs `f` unless Python is exiting, when drawing could abort the process. Every widget's idle job goes
-    through it: the explorer's, the lab's and a task's own."""
-    def run():          # `lock` and `exiting` held here: at exit a notebook's namespace may be cleared first
-        with lock:
-            if not exiting: f()
-    return run
-
-
 RATE_FORMAT = FuncFormatter(lambda v, pos: fmt_rate(v))    # rate ticks as lr_tutor writes rates: 0.05, not 5 and a 1e-2
 
 class CurvesFigure:
@@ -543,10 +519,9 @@ class CurvesFigure:
         self.ax.yaxis.set_major_locator(MaxNLocator(5)); self.mom_ax.yaxis.set_major_locator(MaxNLocator(3))
         for a in (self.ax, self.mom_ax): a.xaxis.set_major_locator(MaxNLocator(7, integer=True)); a.grid(alpha=.3)
         self.ax.yaxis.set_major_formatter(RATE_FORMAT)
-        self.lr_lines, self.mom_lines, self._legend, self._labels, self._show_mom = [], [], None, (), None
+        self.lr_lines, self.mom_lines, self.legend, self._labels, self._show_mom = [], [], None, (), None
         self.log = False
-        self._backgrounds = OrderedDict()       # axes state -> saved picture of them
-        self.canvas.mpl_connect('draw_event', self._on_draw)
+        self.blitting = BlitCanvas(figure, self._state, self._moving, blit, keep=6, png_level=png_level)
 
     @property
     def n_px(self) -> int:
@@ -604,9 +579,9 @@ class CurvesFigure:
         labels = tuple((c.label, c.ghost) for c in curves) if legend else ()     # the legend copies each line's look
         if labels != self._labels:
             self._labels = labels
-            if self._legend is not None: self._legend.remove(); self._legend = None
+            if self.legend is not None: self.legend.remove(); self.legend = None
             if labels:      # above the axes, out of the curves' way
-                self._legend = self.ax.legend(self.lr_lines, [l for l, _ in labels], loc='lower right', bbox_to_anchor=(1, 1),
+                self.legend = self.ax.legend(self.lr_lines, [l for l, _ in labels], loc='lower right', bbox_to_anchor=(1, 1),
                                               ncols=len(labels), fontsize=8, frameon=False, borderaxespad=.2)
 
     def _state(self):
@@ -615,56 +590,43 @@ class CurvesFigure:
                 self._labels, self.ax.get_xlim(), self.ax.get_ylim(), self.mom_ax.get_ylim())
 
     @property
-    def has_axes_picture(self) -> bool: return self._state() in self._backgrounds
+    def has_axes_picture(self) -> bool: return self.blitting.has_background
 
-    def _draw_curves(self):
-        for line in self.lr_lines + self.mom_lines:
-            if line.get_visible() and line.axes.get_visible(): line.axes.draw_artist(line)
-
-    def _on_draw(self, event):
-        # after every full draw (ours, or ipympl's on resize or zoom): keep the axes' picture, add the curves
-        if self.blit:
-            self._backgrounds[self._state()] = self.canvas.copy_from_bbox(self.figure.bbox)
-            while len(self._backgrounds) > 6: self._backgrounds.popitem(last=False)   # ~1 MB each
-            self._draw_curves()
+    def _moving(self) -> list:
+        "The lines drawn over the axes' picture: the visible ones, when blitting (else they are part of every draw)."
+        if not self.blit: return []
+        return [l for l in self.lr_lines + self.mom_lines if l.get_visible() and l.axes.get_visible()]
 
     def draw(self, full:bool=False) -> bool:
         "Draw on the canvas: the curves over the saved axes or (`full`, or none saved) everything, then True."
-        background = None if full or not self.blit else self._backgrounds.get(self._state())
-        if background is None:
-            FigureCanvasAgg.draw(self.canvas)           # everything; `_on_draw` keeps the axes and adds curves
-            return True
-        self.canvas.restore_region(background)
-        self._draw_curves()
-        return False
+        return self.blitting.draw(full)
 
     def png(self, level:int=None) -> bytes:
         "The figure as last drawn, as PNG bytes (deflate `level`, default `png_level`)."
-        return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level if level is None else level)
+        return self.blitting.png(level)
 
 class LivePlot:
-    """A `CurvesFigure` shown live in the page: one frame is made per burst of changes (coalescing), and, once
-    the kernel is idle, the frames the controls reach in one step are drawn ahead. Its owner's hooks:
+    """A `CurvesFigure` shown live in the page, its frames made by a `FramePipeline` (`frames`): one per burst of
+    changes, and, once the kernel is idle, the frames the controls reach in one step drawn ahead. Its owner's hooks:
     `key()`, the controls' values the current frame shows; `ahead()`, (key, curves, texts) for each state one
     step of a control away, whose frames the page keeps ready; `resample()`, show the curves again, sampled for
     `n_px` (the pixel density changed). `trace`: a list to log (time, event) in (the benchmarks give one)."""
     def __init__(self, backend='auto', figsize=(5.8, 3.8), dpi=100, blit:bool=True, coalesce:bool=True,
                  prefetch:bool=True, png_level:int=1, *, key:Callable=None, ahead:Callable=None,
                  resample:Callable=None, trace:list=None):
-        self.coalesce, self.prefetch = coalesce, prefetch
         self.key, self.ahead, self.resample, self.trace = key, ahead, resample, trace
         self.figure = Figure(figsize=figsize, dpi=dpi)
-        self.output = _OUTPUTS[_resolve_backend(backend)](self.figure, self._on_pixel_ratio, self._draw_ahead_soon)
+        self.frames = FramePipeline(self._push, self._frames_ahead, coalesce=coalesce, prefetch=prefetch and blit)
+        self.output = _OUTPUTS[_resolve_backend(backend)](self.figure, self._on_pixel_ratio, self.frames.ahead_soon)
         self.view = self.output.widget
         self.view.add_class('lr-tutor-figure')
         self.drawing = CurvesFigure(self.figure, blit, png_level)
         self.curves, self.limits, self.legend = None, None, False     # what is shown: all the state there is
-        self._scheduled = self._prefetching = None      # the loop a frame waits on; the pending draw-ahead
         self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
-        self.n_pushed = 0                       # frames sent: the generation frames ahead are drawn from
 
     backend = property(lambda self: self.output.name)
     n_px = property(lambda self: self.drawing.n_px, doc="Width of the rate axes in device pixels.")
+    n_pushed = property(lambda self: self.frames.generation, doc="Frames sent: the generation frames ahead are drawn from.")
 
     def _on_pixel_ratio(self, ratio):
         if not self.drawing.set_density(ratio): return
@@ -681,39 +643,24 @@ class LivePlot:
         self.limits = axis_limits(curves, self.limits, self.drawing.log)
         self.drawing.show(curves, self.limits, legend)
 
-    def request(self):
-        "Make a frame now or, in a running event loop (a kernel), once the current burst of changes is handled."
-        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        if self.coalesce and not _FROM_BROWSER:       # the browser thins its own bursts: answer it at once
-            try: loop = asyncio.get_running_loop()
-            except RuntimeError: loop = None
-            if loop is not None:
-                if self._scheduled is not loop:         # not yet scheduled on this loop
-                    self._scheduled = loop
-                    loop.call_soon(later(self.flush))
-                return
-        self.render()
+    def request(self, now:bool=False):
+        """Make a frame once the current burst of changes is handled, in a running event loop (a kernel); else, or
+        `now` (a change the page sent: it thins its own bursts, so answer it at once), now."""
+        self.frames.request(now)
 
     def flush(self):
         "Make the pending frame now, if there is one."
-        if self._scheduled: self.render()
+        self.frames.flush()
 
     def render(self):
         "Draw the current state and send it to the browser."
-        self._scheduled = None
+        self.frames.render()
+
+    def _push(self, generation):
         if self.drawing.draw(): self.n_full += 1
         else: self.n_blit += 1
-        self.n_pushed += 1
-        self.output.push(self.png, self.key() if self.key else (), self.n_pushed)
+        self.output.push(self.png, self.key() if self.key else (), generation)
         if self.trace is not None: self.trace.append((time.time(), 'pushed'))
-        self._draw_ahead_soon()
-
-    def _draw_ahead_soon(self, *_):
-        "Draw ahead once the kernel has been idle a moment (0.1 s: long enough to stay out of a burst of changes)."
-        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        if self.prefetch and self.drawing.blit:
-            try: self._prefetching = asyncio.get_running_loop().call_later(.1, later(self.draw_ahead))
-            except RuntimeError: pass
 
     def frame_for(self, curves) -> bytes:
         "The frame that showing `curves` next would make, as PNG bytes; the plot is left as it was."
@@ -723,26 +670,17 @@ class LivePlot:
             return self.png()
         finally: self.drawing.show(self.curves, self.limits, self.legend)
 
-    def _send_ahead(self, todo, generation):
-        "Send the next frame of `todo` ahead, then come back for the one after: a change can cut in between."
-        self._prefetching = None
-        if self._scheduled or generation != self.n_pushed: return
-        item = next(todo, None)
-        if item is None: return
-        key, curves, *texts = item
-        self.output.send_ahead(self.frame_for(curves), key, generation, *texts)
-        try: self._prefetching = asyncio.get_running_loop().call_soon(later(lambda: self._send_ahead(todo, generation)))
-        except RuntimeError: pass
-
     def draw_ahead(self):
-        """Run once the kernel has been idle a moment. With an owner that says what comes next (`ahead`) and
-        the frame view, send the frames one step of each control away; otherwise draw (not send) the axes
-        that one slider step (10^±0.05, a log slider's arrow key) would move to and keep their pictures, so
+        """What the kernel does once idle a moment (`frames` calls it). With an owner that says what comes next
+        (`ahead`) and the frame view, send the frames one step of each control away; otherwise draw (not send) the
+        axes that one slider step (10^±0.05, a log slider's arrow key) would move to and keep their pictures, so
         that step is a blit too."""
-        self._prefetching = None
-        if self._scheduled or self.curves is None: return
+        self.frames.draw_ahead()
+
+    def _frames_ahead(self, generation):
+        if self.curves is None: return None
         if self.ahead is not None and self.output.draws_ahead:    # frames ahead: only for a page that shows them
-            return self._send_ahead(iter(self.ahead()), self.n_pushed) if self.output.shown else None
+            return self._send_ahead(generation) if self.output.shown else None
         moved = ([[c._replace(peak=c.peak * f) for c in self.curves] for f in (10**.05, 10**-.05)]
                  + [[c._replace(n_epochs=c.n_epochs * f) for c in self.curves] for f in (1.1, 1 / 1.1)])
         try:
@@ -753,6 +691,12 @@ class LivePlot:
                     self.n_prefetched += 1
         finally: self.drawing.set_limits(self.limits)
 
+    def _send_ahead(self, generation):
+        "Each step sends the next frame ahead."
+        for key, curves, *texts in self.ahead():
+            self.output.send_ahead(self.frame_for(curves), key, generation, *texts)
+            yield
+
     def snapshot(self) -> bytes:
         "The current state drawn now, as a compact PNG (for a copy of the page without widgets)."
         self.drawing.draw()
@@ -762,14 +706,8 @@ class LivePlot:
         "The figure as last drawn, as PNG bytes."
         return self.drawing.png()
 
-# %% ../nbs/02_explore.ipynb #f0258dde
-def _family_name(factory, families):
-    for name, f in families.items():
-        if f is factory: return name
-    if getattr(factory, '__name__', None) in families: return factory.__name__
-    raise ValueError(f'explore needs a Schedule, a family name or a factory from FAMILIES '
-                     f'({", ".join(families)}), got {factory!r}')
 
+# %% ../nbs/02_explore.ipynb #f0258dde
 def _start(what, families):
     "(family name, its values or None, warm-up values or None) for what `explore` was given."
     if isinstance(what, Schedule):
@@ -780,10 +718,7 @@ def _start(what, families):
             raise ValueError(f'explore shows the families {", ".join(families)}, alone or inside warmup; '
                              f'a {what.family!r} schedule has no sliders: explore its parts')
         return what.family, dict(what.params), None
-    if isinstance(what, str):
-        if what not in families: raise ValueError(f'family must be one of {", ".join(families)}, got {what!r}')
-        return what, None, None
-    return _family_name(what, families), None, None
+    return family_name(what, families), None, None
 
 def _close(w):
     "Close widget `w` and, for a box, everything in it."
@@ -819,19 +754,18 @@ def _set_disabled(w, disabled:bool):
 class ScheduleControls(W.VBox):
     """The controls of a schedule: a family dropdown, the owner's `extra` toggles, a warm-up toggle, a row per
     parameter (slider, typed readout, message) and an error line under them. `schedule`: what they describe
-    (the last valid one); `on_change(schedule)` is called with each new one. `sliders`: parameter name ->
+    (the last valid one), a trait: observe it to hear of each new one. `sliders`: parameter name ->
     widget (the family's, then the warm-up's); `key()` and `steps()`: what frames drawn ahead are keyed by.
     `start(factory) -> Schedule`: where a family starts the first time it is chosen (default: its defaults; a lab
     starts every family at its task's good rate); `rate_max`: rate sliders reach at least this high."""
     schedule = traitlets.Instance(Schedule, allow_none=True)
 
-    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, extra=(), on_change:Callable=None,
+    def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, extra=(),
                  start:Callable=None, rate_max:float=None):
         self.families = dict(families or FAMILIES)
         self.start, self.rate_max = start, rate_max
         name, values, warm = _start(factory_or_schedule, self.families)
         self.remembered = {name: values} if values else {}      # family -> its last values (shown again when chosen again)
-        self._on_change = on_change
         self.family = W.Dropdown(options=list(self.families), value=name, description='family',
                                  style={'description_width': '45px'}, layout=W.Layout(width='215px'))
         self.warmup = W.Checkbox(value=warm is not None, description='warm-up', indent=False,
@@ -848,13 +782,22 @@ class ScheduleControls(W.VBox):
         super().__init__([W.HBox(self.toggles), self.param_box, self.error], layout=W.Layout(width='380px'))
         self.add_class('lr-tutor-controls')
         self._make_sliders()
-        self._update(notify=False)
+        self._update()
         self.family.observe(self._on_family, 'value')
         self.warmup.observe(self._changed, 'value')
         for w in self.warmup_sliders.values(): self._watch(w)
 
     @property
     def factory(self): return self.families[self.family.value]
+
+    def readout(self, slider) -> TypedReadout:
+        "The typed readout beside `slider` (one of the controls' sliders, or a part of a composite one)."
+        return self._readouts[id(slider)]
+
+    @property
+    def from_browser(self) -> bool:
+        "Whether the change being handled comes from the page (a slider moved there), not from Python."
+        return any(l.from_browser for l in self._controls() if isinstance(l, _Slider))
 
     @property
     def sliders(self) -> dict:
@@ -935,7 +878,7 @@ class ScheduleControls(W.VBox):
 
     def _on_move(self, change): self.moved = change.owner
 
-    def _update(self, notify:bool=True):
+    def _update(self):
         try: s = self.build()
         except ValueError as e:
             self._show_error(str(e))
@@ -943,10 +886,9 @@ class ScheduleControls(W.VBox):
         if self.error_message: self._show_error('')
         self.remembered[self.family.value] = dict((s.params['schedule'] if s.family == 'warmup' else s).params)
         self.schedule = s
-        if notify and self._on_change is not None: self._on_change(s)
 
     def set_values(self, **values):
-        """Set parameters (name -> value) together: one new schedule and one `on_change` for them all (one by one,
+        """Set parameters (name -> value) together: one new schedule for them all (one by one,
         each state between would be built, and maybe refused: lowering `max_lr` below `base_lr` first, say)."""
         unknown = sorted(set(values) - set(self.sliders))
         if unknown: raise ValueError(f'set_values takes parameters of these controls ({", ".join(self.sliders)}), got {", ".join(unknown)}')
@@ -1033,15 +975,12 @@ class Explorer(W.HBox):
     make (learning rate on top, momentum below), readouts and the schedule as code. `sliders`: parameter name ->
     widget; `schedule`: the current schedule; `figure`: the matplotlib figure; `schedule_plot`: the `LivePlot`
     showing it (None with `plot=False`); `trace`: a list to log (time, event) of changes and frames in (benchmarks)."""
-    schedule = traitlets.Instance(Schedule, allow_none=True)
-
     def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, steps_per_epoch:int=None,
                  log:bool=False, backend='auto', blit:bool=True, coalesce:bool=True, prefetch:bool=True,
                  decimate:bool=True, plot:bool=True, figsize=(5.8, 3.8), trace:list=None):
         self.steps_per_epoch, self.decimate = steps_per_epoch, decimate
         self.log_y = W.Checkbox(value=log, description='log y', indent=False, layout=W.Layout(width='62px'))
-        self.controls = ScheduleControls(factory_or_schedule, families=families, extra=[self.log_y] if plot else [],
-                                         on_change=self._on_schedule)
+        self.controls = ScheduleControls(factory_or_schedule, families=families, extra=[self.log_y] if plot else [])
         self.readouts, self.code = W.HTML(), W.HTML()
         self.readouts.add_class('lr-tutor-readouts')
         self.code.add_class('lr-tutor-code')
@@ -1054,30 +993,24 @@ class Explorer(W.HBox):
         super().__init__([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
         self.add_class('lr-tutor-explorer')
         if plot: self.schedule_plot.set_log(log)
-        self.schedule = self.controls.schedule
         self._show(self.schedule)
         if plot: self.schedule_plot.render()          # the first frame now: the widget never shows up empty
         self.log_y.observe(self._on_log, 'value')
+        self.controls.observe(self._on_schedule, 'schedule')
 
-    # the controls' parts, as the explorer's
-    family = property(lambda self: self.controls.family)
-    warmup = property(lambda self: self.controls.warmup)
-    families = property(lambda self: self.controls.families)
-    factory = property(lambda self: self.controls.factory)
-    params = property(lambda self: self.controls.params)
-    sliders = property(lambda self: self.controls.sliders)
-    warmup_sliders = property(lambda self: self.controls.warmup_sliders)
-    error = property(lambda self: self.controls.error)
-    error_message = property(lambda self: self.controls.error_message)
-    def build(self, **changes) -> Schedule: return self.controls.build(**changes)
+    # the Python contract, as a lab's: the rest of the controls' parts are the controls' (`controls.family`, ...)
+    @property
+    def sliders(self) -> dict: return self.controls.sliders
 
     @property
     def figure(self) -> Figure: return self.schedule_plot.figure if self.schedule_plot else None
 
-    def _on_schedule(self, s):
+    @property
+    def schedule(self) -> Schedule: return self.controls.schedule
+
+    def _on_schedule(self, change):
         if self.schedule_plot is not None and self.schedule_plot.trace is not None: self.schedule_plot.trace.append((time.time(), 'change'))
-        self.schedule = s
-        self._show(s)
+        self._show(change.new)
 
     def _on_log(self, change):
         if self.schedule_plot is None: return
@@ -1101,7 +1034,7 @@ class Explorer(W.HBox):
         self.curve = c = self.sample(s)
         if self.schedule_plot is not None:
             self.schedule_plot.set_curves([c])
-            self.schedule_plot.request()
+            self.schedule_plot.request(now=self.controls.from_browser)
         self.readouts.value, self.code.value = self._texts(s, c)
 
     @staticmethod
@@ -1156,7 +1089,7 @@ class Compare(W.VBox):
         # the explorers' controls beside the figure where there is room
         super().__init__([W.HBox(children, layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))])
         self.add_class('lr-tutor-compare')
-        for ex in self.explorers: ex.observe(self._on_change, 'schedule')
+        for ex in self.explorers: ex.controls.observe(self._on_change, 'schedule')
         self.log_y.observe(self._on_log, 'value')
         self._update()
         self.schedule_plot.render()
@@ -1187,7 +1120,7 @@ class Compare(W.VBox):
                   for i, s in enumerate(self.schedules)]
         self.curves = curves
         self.schedule_plot.set_curves(curves, legend=True)
-        self.schedule_plot.request()
+        self.schedule_plot.request(now=any(ex.controls.from_browser for ex in self.explorers))
         self.readouts.value = html_table(
             ['schedule', 'peak lr', 'final lr', 'epochs', 'area (lr&middot;epochs)'],
             [[html.escape(c.label), fmt_rate(c.peak), fmt_rate(c.final), f'{c.n_epochs:g}', fmt_rate(c.area)] for c in curves],

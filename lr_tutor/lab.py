@@ -6,7 +6,8 @@ Docs: https://lr-tutor.github.io/lr_tutor/lab.html.md"""
 
 # %% ../nbs/11_lab.ipynb #683c0943
 from __future__ import annotations
-import asyncio, html, math, time
+import html, math, threading, time
+from typing import Callable
 from collections import OrderedDict
 import numpy as np
 import ipywidgets as W
@@ -14,13 +15,14 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .explore import (ERROR_COLOR, GHOST_ALPHA, FrameView, LivePlot, ScheduleControls, code_html, error_html,
-    frame_layout, html_table, later, panel_layout, png_bytes, readouts_html, sample, with_png)
+    frame_layout, html_table, panel_layout, readouts_html, sample, with_png)
+from .frames import BlitCanvas, FramePipeline
 from .schedules import Schedule, fmt_rate, constant, sgdr
 from .engine import Run, Task, get_task, runs_table, start_schedule, train_many
 
 # %% auto #0
-__all__ = ['PANELS', 'LABS', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'lab_controls', 'target_words', 'Lab',
-           'stacked_png', 'lab', 'lab_figure']
+__all__ = ['PANELS', 'LABS', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot', 'lab_controls', 'target_words', 'LabShell',
+           'Lab', 'stacked_png', 'lab', 'lab_figure']
 
 # %% ../nbs/11_lab.ipynb #1a0f9a6b
 def _nice_epochs(x):
@@ -129,9 +131,8 @@ class RunPlot:
         self.status = fig.text(.5, .975 if n == 3 else .905, '', ha='center', va='top', fontsize=10, animated=True)
         self._xmax, self._legend, self._labels = None, None, ()
         self._current, self._ghosts = [], {}        # artists of the current runs; id(pinned) -> its artists
-        self._backgrounds = {}
+        self.blitting = BlitCanvas(fig, self._state, self._animated, blit, keep=4, png_level=png_level)
         self.n_full = self.n_blit = 0
-        self.canvas.mpl_connect('draw_event', self._on_draw)
 
     def _curves(self, runs, color, ghost):
         "The loss and test artists of `runs` (seeds): one line each, or the median with a min-max band."
@@ -187,26 +188,16 @@ class RunPlot:
     def _animated(self):
         return [a for arts in self._ghosts.values() for a in arts] + self._current + [self.status]
 
-    def _on_draw(self, event):
-        if self.blit: self._backgrounds[self._state()] = self.canvas.copy_from_bbox(self.figure.bbox)
-        while len(self._backgrounds) > 4: self._backgrounds.pop(next(iter(self._backgrounds)))
-        for a in self._animated(): a.axes.draw_artist(a) if a.axes else self.figure.draw_artist(a)
-
     def render(self) -> bytes:
-        "Draw the current state; the frame as PNG bytes."
-        background = self._backgrounds.get(self._state()) if self.blit else None
-        if background is None:
-            self.canvas.draw(); self.n_full += 1           # `_on_draw` keeps the background and adds the runs
-        else:
-            self.canvas.restore_region(background)
-            for a in self._animated(): a.axes.draw_artist(a) if a.axes else self.figure.draw_artist(a)
-            self.n_blit += 1
+        "Draw the current state (the runs over the kept panels); the frame as PNG bytes."
+        if self.blitting.draw(): self.n_full += 1
+        else: self.n_blit += 1
         return self.png()
 
     def set_dpi(self, dpi):
         if dpi != self.figure.dpi: self.figure.set_dpi(dpi)
 
-    def png(self) -> bytes: return png_bytes(np.asarray(self.canvas.buffer_rgba()), self.png_level)
+    def png(self) -> bytes: return self.blitting.png()
 
 # %% ../nbs/11_lab.ipynb #10eca491
 def lab_controls(task, optimizer) -> dict:
@@ -219,65 +210,51 @@ def target_words(task) -> str:
     "The task's target loss as the readouts name it: 'loss ≤ 0.25', 'loss ≤ −0.9' (a true minus: not a dash)."
     return f'loss ≤ {f"{task.target:g}".replace("-", "−")}'
 
-class Lab(W.VBox):
-    """The explorer's controls and schedule panel above a task's training view: every change of the schedule
-    retrains `task` (same seeds, same data order) and redraws. Built from the explorer's parts: its
-    `ScheduleControls` (with the lab's toggles in their top row), a `LivePlot` of the schedule, and a
-    `FrameView` for the training panels, with the runs one slider step away trained (in one batched program)
-    and drawn ahead while the kernel is idle. `sliders`, `schedule`: the controls'; `result`: the current `Run`
-    (seed 0); `results`: one per seed; `pin()`, `pinned`; `figure`: the training figure."""
-    def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
-                 momentum:float=.9, figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4), blit:bool=True,
-                 prefetch:bool=True, cache:int=256):
-        self.task = get_task(task)
-        optimizer = self.task.check_optimizer(optimizer)
+class LabShell(W.VBox):
+    """What every lab is, whatever trains its runs: the explorer's `ScheduleControls` (every family starting at the
+    task's good rate for the optimizer chosen), the schedule panel (`schedule_plot`, `schedule_readouts`, `code`),
+    the `optimizer` and `three_seeds` toggles, the task's training view (`plot`, a `RunPlot`, shown by `view`) and
+    a `table`. Labs differ only in how their runs arrive (retrained in one batched program, or fitted in a training
+    thread): each gives its hooks, `on_schedule(schedule)` (the sliders moved), `show_schedule()` (the schedule
+    panel, sampled anew), `redraw()` (the training view again, at a new pixel density) and `training_png()` (the
+    training view for `png`), and lays out its own widgets around the shell's (`lay_out`)."""
+    def __init__(self, task:Task, factory_or_schedule, optimizer:str, seeds:int, *, on_schedule:Callable,
+                 show_schedule:Callable, redraw:Callable, training_png:Callable, ahead:Callable=None,
+                 seeds_label:str='3 seeds', seeds_width:str='75px', seeds_tooltip:str='', figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4),
+                 blit:bool=True, prefetch:bool=True):
+        super().__init__()
+        self.task, self.redraw, self.training_png = task, redraw, training_png
+        optimizer = task.check_optimizer(optimizer)
         if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
-        self.momentum, self.prefetch = momentum, prefetch
-        self.optimizer = W.Dropdown(options=list(self.task.optimizers), value=optimizer, description='optimizer',
+        self.optimizer = W.Dropdown(options=list(task.optimizers), value=optimizer, description='optimizer',
                                     style={'description_width': '72px'}, layout=W.Layout(width='155px'))
-        self.three_seeds = W.Checkbox(value=seeds == 3, description='3 seeds', indent=False,
-                                      tooltip='train seeds 0, 1, 2 at once and show the band they span',
-                                      layout=W.Layout(width='75px'))
-        self._toggles = (self.optimizer, self.three_seeds)     # the lab's own controls the training view depends on
-        self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer),
-                                         on_change=self._on_schedule, **lab_controls(self.task, lambda: self.optimizer.value))
-        self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch, key=self.controls.key,
-                                      ahead=self._schedule_ahead, resample=self._show_schedule)
+        self.three_seeds = W.Checkbox(value=seeds == 3, description=seeds_label, indent=False, tooltip=seeds_tooltip,
+                                      layout=W.Layout(width=seeds_width))
+        self.controls = ScheduleControls(start_schedule(factory_or_schedule, task, optimizer),
+                                         **lab_controls(task, lambda: self.optimizer.value))
+        self.controls.observe(lambda change: on_schedule(change.new), 'schedule')
+        self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch and ahead is not None,
+                                      key=self.controls.key, ahead=ahead, resample=show_schedule)
         self.schedule_readouts, self.code = W.HTML(), W.HTML()
         self.schedule_readouts.add_class('lr-tutor-readouts'); self.code.add_class('lr-tutor-code')
-        self.plot = RunPlot(self.task, figsize=figsize, blit=blit)
+        self.plot = RunPlot(task, figsize=figsize, blit=blit)
+        self.drawing_lock = threading.RLock()          # a training thread draws too
         w, h = self.plot.canvas.get_width_height()
         self.view = FrameView(layout=frame_layout(w, h))
         self.view.add_class('lr-tutor-lab-figure')
         self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
-        self.view.observe(self._ahead_soon, 'shown')
-        self.pin_button = W.Button(description='pin', tooltip='keep this run as a ghost, to compare', icon='thumb-tack',
-                                   layout=W.Layout(width='70px'))
-        self.clear_button = W.Button(description='clear pins', layout=W.Layout(width='90px'))
-        self.readouts, self.table = W.HTML(), W.HTML()
-        self.readouts.add_class('lr-tutor-lab-readouts'); self.table.add_class('lr-tutor-lab-table')
-        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code], layout=panel_layout(schedule_figsize[0]))
+        self.table = W.HTML()
+        self.table.add_class('lr-tutor-lab-table')
+        self._schedule_width = schedule_figsize[0]
+
+    def lay_out(self, name:str, buttons, rows, name_width:str='80px'):
+        "The controls beside the schedule panel, a bar (the task's `name`, the toggles, `buttons`), then `rows`."
+        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code], layout=panel_layout(self._schedule_width))
         top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
-        self.hint = W.HTML()                          # a line about the rate when the optimizer changes
-        self.hint.add_class('lr-tutor-lab-hint')
-        bar = W.HBox([W.HTML(f'<b>{html.escape(self.task.name)}</b>', layout=W.Layout(width='80px')), self.optimizer,
-                      self.three_seeds, self.pin_button, self.clear_button, self.hint], layout=W.Layout(align_items='center'))
-        super().__init__([top, bar, self.readouts, self.table, self.view])     # the numbers next to the sliders, above the fold
+        bar = W.HBox([W.HTML(name, layout=W.Layout(width=name_width)), self.optimizer,
+                      self.three_seeds, *buttons], layout=W.Layout(align_items='center'))
+        self.children = [top, bar, *rows]
         self.add_class('lr-tutor-lab')
-        self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
-        self._scheduled = self._prefetching = None    # the loop a retrain waits on; the pending draw-ahead
-        self.n_pushed = 0                             # frames sent: the generation frames ahead are drawn from
-        self._drawn = {}                              # frames drawn ahead since the last push, by `_frame_id`
-        self._drawn_current = False                   # whether the figure holds the current runs
-        self.n_trained = self.n_ahead = 0             # runs trained; frames sent ahead
-        self.kernel_ms = None                         # the last training's time, for the benchmarks
-        self._show_schedule()
-        self.schedule_plot.render()
-        self._retrain()
-        self.optimizer.observe(self._on_optimizer, 'value')
-        self.three_seeds.observe(self._on_toggle, 'value')
-        self.pin_button.on_click(lambda _: self.pin())
-        self.clear_button.on_click(lambda _: self.clear_pins())
 
     # the Python contract
     @property
@@ -288,6 +265,64 @@ class Lab(W.VBox):
     def figure(self) -> Figure: return self.plot.figure
     @property
     def seeds(self) -> list: return [0, 1, 2] if self.three_seeds.value else [0]
+
+    def _on_pixel_ratio(self, change):
+        with self.drawing_lock: self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
+        self.redraw()
+
+    def _repr_mimebundle_(self, **kwargs):
+        # a static page (docs, a notebook viewer): the schedule and the training view as one PNG
+        return with_png(super()._repr_mimebundle_(**kwargs), self.png())
+
+    def png(self) -> bytes:
+        "The schedule panel above the training view's panels, as one compact PNG (what a page without widgets shows)."
+        with self.drawing_lock: return stacked_png(self.schedule_plot.snapshot(), self.training_png())
+
+class Lab(LabShell):
+    """A `LabShell` whose runs are retrained on every change of the schedule (same seeds, same data order), all
+    seeds in one batched program: the explorer's controls and schedule panel above a task's training view, which
+    redraws as the sliders move, with the runs one slider step away trained and drawn ahead while the kernel is
+    idle. `sliders`, `schedule`: the controls'; `result`: the current `Run` (seed 0); `results`: one per seed;
+    `pin()`, `pinned`; `figure`: the training figure."""
+    def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
+                 momentum:float=.9, figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4), blit:bool=True,
+                 prefetch:bool=True, cache:int=256):
+        self.momentum, self.prefetch = momentum, prefetch
+        super().__init__(get_task(task), factory_or_schedule, optimizer, seeds, on_schedule=self._on_schedule,
+                         show_schedule=self._show_schedule, redraw=self._redraw, training_png=self._training_png,
+                         ahead=self._schedule_ahead, seeds_label='3 seeds', seeds_width='75px',
+                         seeds_tooltip='train seeds 0, 1, 2 at once and show the band they span',
+                         figsize=figsize, schedule_figsize=schedule_figsize, blit=blit, prefetch=prefetch)
+        self._toggles = (self.optimizer, self.three_seeds)     # the lab's own controls the training view depends on
+        self.pin_button = W.Button(description='pin', tooltip='keep this run as a ghost, to compare', icon='thumb-tack',
+                                   layout=W.Layout(width='70px'))
+        self.clear_button = W.Button(description='clear pins', layout=W.Layout(width='90px'))
+        self.readouts = W.HTML()
+        self.readouts.add_class('lr-tutor-lab-readouts')
+        self.hint = W.HTML()                          # a line about the rate when the optimizer changes
+        self.hint.add_class('lr-tutor-lab-hint')
+        # the numbers next to the sliders, above the fold
+        self.lay_out(f'<b>{html.escape(self.task.name)}</b>', [self.pin_button, self.clear_button, self.hint],
+                     [self.readouts, self.table, self.view])
+        self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
+        # a retrain per burst of changes, the runs one step away trained and drawn ahead once the kernel is idle
+        self.frames = FramePipeline(self._push, self._frames_ahead, prefetch=prefetch)
+        self.view.observe(self.frames.ahead_soon, 'shown')
+        self._drawn = {}                              # frames drawn ahead since the last push, by `_frame_id`
+        self.shows_current = False                    # whether the training figure holds the current runs
+        self.n_trained = self.n_ahead = 0             # runs trained; frames sent ahead
+        self.kernel_ms = None                         # the last training's time, for the benchmarks
+        self._show_schedule()
+        self.schedule_plot.render()
+        self.frames.render()
+        self.optimizer.observe(self._on_optimizer, 'value')
+        self.three_seeds.observe(self._on_toggle, 'value')
+        self.pin_button.on_click(lambda _: self.pin())
+        self.clear_button.on_click(lambda _: self.clear_pins())
+
+    # the Python contract
+    @property
+    def n_pushed(self) -> int: return self.frames.generation
     @property
     def result(self) -> Run:
         "The current run (seed 0), retrained first if a change is pending."
@@ -319,7 +354,7 @@ class Lab(W.VBox):
     def _show_schedule(self):
         s = self.schedule
         self.schedule_plot.set_curves(self._curves(s), legend=bool(self.pinned))
-        self.schedule_plot.request()
+        self.schedule_plot.request(now=self.controls.from_browser)
         self.schedule_readouts.value, self.code.value = self._schedule_texts(s)
 
     def _schedule_texts(self, s):
@@ -363,34 +398,26 @@ class Lab(W.VBox):
 
     def _request(self):
         # in a kernel: retrain once the current burst of changes is handled (a slider drag sends many)
-        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        try: loop = asyncio.get_running_loop()
-        except RuntimeError: loop = None
-        if loop is None: return self._retrain()
-        if self._scheduled is not loop:
-            self._scheduled = loop
-            loop.call_soon(later(self.flush))
+        self.frames.request()
 
     def flush(self):
         "Finish the pending retrain, and send the pending frames, now (after a slider was set from Python, in a kernel)."
         self.schedule_plot.flush()
-        if self._scheduled is not None: self._retrain()
+        self.frames.flush()
 
-    def _retrain(self):
-        self._scheduled = None
+    def _push(self, generation):
+        "Retrain (or take the kept runs) and send the frame of the current state as frame `generation`."
         self.results = self.runs_for([self.schedule])[0]
         # a state whose frame was drawn ahead: the page shows it already, and the kernel sends the same bytes
         png = self._drawn.get(self._frame_id(self.results))
         if png is None: png = self._draw()
         self._drawn.clear()
-        self.n_pushed += 1
-        self.view.show(png, self.key(), self.n_pushed)
-        self.readouts.value = self._readouts(self.results)
-        self._ahead_soon()
+        self.view.show(png, self.key(), generation)
+        self.readouts.value = self.readouts_for(self.results)
 
     def _draw(self) -> bytes:
         "The training view of the current runs, drawn now."
-        self._drawn_current = True
+        self.shows_current = True
         return self.plot.show(self.results, self.pinned, self._status(self.results), self.results[0].failure is not None)
 
     def _frame_id(self, runs):
@@ -398,37 +425,33 @@ class Lab(W.VBox):
         return (tuple(id(r) for r in runs), tuple(id(p) for p in self.pinned), self.plot.figure.dpi)
 
     # frames ahead: the runs one slider step away, trained together, drawn one by one while the kernel is idle
-    def _ahead_soon(self, *_):
-        if self._prefetching is not None: self._prefetching.cancel(); self._prefetching = None
-        if not self.prefetch: return
-        try: self._prefetching = asyncio.get_running_loop().call_later(.1, later(self._draw_ahead))
-        except RuntimeError: pass
+    def draw_ahead(self):
+        "Draw ahead now (`frames` does it once the kernel is idle): the first frame now, the others on the loop's next turns."
+        self.frames.draw_ahead()
 
-    def _draw_ahead(self):
-        self._prefetching = None
-        if self._scheduled or not self.view.shown: return
+    def _frames_ahead(self, generation):
         # the moved slider's two steps first (one is usually where it came from, kept), then 4 states at a time
-        self._send_ahead(list(self.controls.steps(also=self._toggles)), self.n_pushed, 2)
+        return self._send_ahead(list(self.controls.steps(also=self._toggles)), generation) if self.view.shown else None
 
-    def _send_ahead(self, todo, generation, chunk:int=4):
-        """Send the frame of the next state of `todo`, then come back for the one after: a change can cut in.
-        Runs not kept yet are trained `chunk` states at a time, in one batched program."""
-        self._prefetching = None
-        if self._scheduled or generation != self.n_pushed or not todo: return
-        (key, s, texts), rest = todo[0], todo[1:]
-        runs = self.runs_for([s] + [x[1] for x in rest[:chunk - 1]])[0]
-        png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs), runs[0].failure is not None)
-        self._drawn_current = False          # the figure holds a state ahead now
-        self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self._readouts(runs)})
-        self.n_ahead += 1
-        try: self._prefetching = asyncio.get_running_loop().call_soon(later(lambda: self._send_ahead(rest, generation)))
-        except RuntimeError: pass
+    def _send_ahead(self, todo, generation):
+        """Each step sends the frame of the next state of `todo`. Runs not kept yet are trained a few states at a
+        time, in one batched program."""
+        chunk = 2
+        for i, (key, s, texts) in enumerate(todo):
+            runs = self.runs_for([s] + [x[1] for x in todo[i + 1:i + chunk]])[0]
+            png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs), runs[0].failure is not None)
+            self.shows_current = False          # the figure holds a state ahead now
+            self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self.readouts_for(runs)})
+            self.n_ahead += 1
+            chunk = 4
+            yield
 
     def _status(self, runs) -> str:
         r = runs[0]
         return '' if r.failure is None else f'{r.failure}: the rate is too large'
 
-    def _readouts(self, runs) -> str:
+    def readouts_for(self, runs) -> str:
+        "The readouts line (HTML) of `runs` (one per seed): final loss, test metric, steps to target, a failure named."
         r = runs[0]
         if r.diverged is not None:
             return (f'<span style="color:{ERROR_COLOR}">&#9888; {r.failure} '
@@ -462,7 +485,7 @@ class Lab(W.VBox):
     def _redraw_all(self):
         self._show_schedule()
         self._table()
-        self._retrain()
+        self.frames.render()
 
     def _table(self):
         "The pinned runs (seed 0 of each) as `runs_table` writes them, each in its colour."
@@ -477,17 +500,9 @@ class Lab(W.VBox):
         self.table.value = html_table(['pinned', 'schedule', 'optimizer', 'final loss', test, f'steps to {target_words(self.task)}'],
                                       rows, [f'C{p.color}' for p in self.pinned])
 
-    def _on_pixel_ratio(self, change):
-        self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
-        self._retrain()
+    def _redraw(self): self.frames.render()
 
-    def _repr_mimebundle_(self, **kwargs):
-        # a static page (docs, a notebook viewer): the schedule and the training view as one PNG
-        return with_png(super()._repr_mimebundle_(**kwargs), self.png())
-
-    def png(self) -> bytes:
-        "The schedule panel above the training view's panels, as one compact PNG (what a page without widgets shows)."
-        return stacked_png(self.schedule_plot.snapshot(), self.plot.render() if self._drawn_current else self._draw())
+    def _training_png(self) -> bytes: return self.plot.render() if self.shows_current else self._draw()
 
 def stacked_png(top:bytes, bottom:bytes) -> bytes:
     "PNG `top` above PNG `bottom`, as one compact PNG (saved notebooks keep it, so 128 colours)."

@@ -17,10 +17,9 @@ from typing import NamedTuple
 from .schedules import Schedule, Param, check_seeds, fmt_rate     # first: lr_tutor filters a fastai import warning
 from fastai.callback.core import Callback, CancelFitException
 from fastprogress.fastprogress import html_progress_bar
-from .explore import (ERROR_COLOR, Curve, FrameView, LivePlot, ScheduleControls, code_html, error_html, frame_layout,
-    html_table, panel_layout, readouts_html, sample, with_png)
-from .engine import Run, Task, register_task, start_schedule
-from .lab import LABS, Pinned, RunPlot, lab_controls, stacked_png
+from .explore import ERROR_COLOR, Curve, code_html, error_html, html_table, readouts_html, sample
+from .engine import Run, Task, register_task
+from .lab import LABS, LabShell, Pinned
 from .data import rps_dls
 from .training import make_learner, accelerate
 
@@ -202,17 +201,15 @@ def fmt_epochs(x) -> str:
 
 
 # %% ../nbs/12_lab_photos.ipynb #628791a3
-class PhotoLab(W.VBox):
-    """The lab's 'photos' task: the explorer's controls and schedule panel, a **Train** button that fits a fastai
-    Learner on the rock-paper-scissors photos with the schedule under the sliders (in a background thread, so the
-    page stays live), **Stop**, the training panels streaming loss per batch and test accuracy per epoch, and every
+class PhotoLab(LabShell):
+    """The lab's 'photos' task, a `LabShell` whose runs arrive from a training thread: the explorer's controls and
+    schedule panel, a **Train** button that fits a fastai Learner on the rock-paper-scissors photos with the
+    schedule under the sliders (in a background thread, so the page stays live), **Stop**, the training panels streaming loss per batch and test accuracy per epoch, and every
     run kept: `runs` (a DataFrame, also shown as a table), earlier runs as ghosts. `train(seeds)` does what the
     button does and returns the new runs; `result` is the last run; `learn` its Learner."""
     def __init__(self, factory_or_schedule='one_cycle', size='auto', optimizer:str='adam', seeds:int=1, path=None,
                  force:bool=False, figsize=(8.4, 3.0), schedule_figsize=(5.8, 3.4), fps:float=4., max_ghosts:int=6,
                  before_fit=None, on_batch=None):
-        optimizer = Photos().check_optimizer(optimizer)
-        if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
         fps = Param('real', 0., lo_open=True).check('fps', fps)
         max_ghosts = Param('count', 0., integer=True).check('max_ghosts', max_ghosts)
         self.path, self.fps, self.max_ghosts, self.size_error = path, fps, max_ghosts, None
@@ -221,42 +218,28 @@ class PhotoLab(W.VBox):
         except ValueError as e:
             if size != 'gpu': raise
             self.size, self.size_error = 'gpu', str(e)     # shown, not raised: the lab opens and says why it cannot train
-        self.task = Photos(self.size)
-        self.optimizer = W.Dropdown(options=list(self.task.optimizers), value=optimizer, description='optimizer',
-                                    style={'description_width': '72px'}, layout=W.Layout(width='160px'))
-        self.three_seeds = W.Checkbox(value=seeds == 3, description='Repeat over 3 seeds', indent=False,
-                                      tooltip='train the same schedule with seeds 0, 1, 2 and show the band they span',
-                                      layout=W.Layout(width='170px'))
-        self.controls = ScheduleControls(start_schedule(factory_or_schedule, self.task, optimizer), on_change=self._on_schedule,
-                                         **lab_controls(self.task, lambda: self.optimizer.value))
-        self.schedule_plot = LivePlot(figsize=schedule_figsize, prefetch=False, key=self.controls.key,
-                                      resample=self._show_schedule)
-        self.schedule_readouts, self.code = W.HTML(), W.HTML()
-        self.schedule_readouts.add_class('lr-tutor-readouts'); self.code.add_class('lr-tutor-code')
-        self.plot = RunPlot(self.task, figsize=figsize)      # the loss and test-accuracy panels: the task has no third
-        w, h = self.plot.canvas.get_width_height()
-        self.view = FrameView(layout=frame_layout(w, h))
-        self.view.add_class('lr-tutor-lab-figure')
-        self.view.observe(self._on_pixel_ratio, 'pixel_ratio')
+        super().__init__(Photos(self.size), factory_or_schedule, optimizer, seeds, on_schedule=self._on_schedule,
+                         show_schedule=self._show_schedule, redraw=self._redraw_idle, training_png=self._training_png,
+                         seeds_label='Repeat over 3 seeds', seeds_width='170px',
+                         seeds_tooltip='train the same schedule with seeds 0, 1, 2 and show the band they span',
+                         figsize=figsize, schedule_figsize=schedule_figsize, prefetch=False)
+        self.table.add_class('lr-tutor-photos-table')
         self.train_button = W.Button(description='Train', icon='play', button_style='success', layout=W.Layout(width='90px'),
                                      tooltip='fit a fastai Learner on the photos with this schedule')
         self.stop_button = W.Button(description='Stop', icon='stop', disabled=True, layout=W.Layout(width='80px'),
                                     tooltip='end the fit at the next batch; the run is kept, marked as stopped')
         self.train_button.add_class('lr-tutor-train'); self.stop_button.add_class('lr-tutor-stop')
-        self.progress, self.status, self.table, self.best = W.HTML(), W.HTML(), W.HTML(), W.HTML()
-        for w_, c in [(self.progress, 'progress'), (self.status, 'status'), (self.table, 'table'), (self.best, 'best')]:
+        self.progress, self.status, self.best = W.HTML(), W.HTML(), W.HTML()
+        for w_, c in [(self.progress, 'progress'), (self.status, 'status'), (self.best, 'best')]:
             w_.add_class(f'lr-tutor-photos-{c}')
-        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code], layout=panel_layout(schedule_figsize[0]))
-        top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
         spec = SIZES[self.size]
-        bar = W.HBox([W.HTML(f'<b>photos</b> <small>({self.size}: {spec["image_size"]} px, {spec["arch"]})</small>',
-                             layout=W.Layout(width='200px')), self.optimizer, self.three_seeds, self.train_button,
-                      self.stop_button], layout=W.Layout(align_items='center'))
-        super().__init__([top, bar, self.progress, self.status, self.view, self.table, self.best])
-        self.add_class('lr-tutor-lab'); self.add_class('lr-tutor-photos')
+        self.lay_out(f'<b>photos</b> <small>({self.size}: {spec["image_size"]} px, {spec["arch"]})</small>',
+                     [self.train_button, self.stop_button],
+                     [self.progress, self.status, self.view, self.table, self.best], name_width='200px')
+        self.add_class('lr-tutor-photos')
         self.groups = []                           # the runs of each train() call, in order
         self._dls, self.learn, self._thread, self._error = None, None, None, None
-        self._stop, self._lock = threading.Event(), threading.RLock()
+        self._stop = threading.Event()
         self._live, self._new, self._last_draw, self.n_frames = None, [], 0., 0
         self._show_schedule()
         self.schedule_plot.render()
@@ -266,12 +249,6 @@ class PhotoLab(W.VBox):
         self.stop_button.on_click(lambda _: self.stop())
 
     # the Python contract
-    @property
-    def sliders(self) -> dict: return self.controls.sliders
-    @property
-    def schedule(self) -> Schedule: return self.controls.schedule
-    @property
-    def seeds(self) -> list: return [0, 1, 2] if self.three_seeds.value else [0]
     @property
     def runs(self) -> pd.DataFrame:
         "Every finished or stopped run, one row each (see `runs_frame`)."
@@ -432,7 +409,7 @@ class PhotoLab(W.VBox):
 
     def _redraw(self, status:str, runs=None):
         "The training panels: `runs` (default: the current group) over the ghosts of the other groups, `status` on top."
-        with self._lock:
+        with self.drawing_lock:
             current = self._live.group if self._live else self.groups[-1] if self.groups else None
             if runs is None: runs = current or [_empty_run(self.schedule, self.optimizer.value, self.size)]
             png = self.plot.show(_same_length(runs), self._ghosts(current), status, error='diverged' in status)
@@ -454,9 +431,9 @@ class PhotoLab(W.VBox):
     def _show_schedule(self, run=None):
         "The schedule panel: the sliders' schedule or, while `run` trains, its schedule, the rates fastai set and where it is."
         s = self.schedule if run is None else run.schedule
-        with self._lock:
+        with self.drawing_lock:
             self.schedule_plot.set_curves(self._curves(s, run), legend=run is not None)
-            self.schedule_plot.request()
+            self.schedule_plot.request(now=self.controls.from_browser)
         if run is None:
             self.schedule_readouts.value = readouts_html(sample(s, 10, self.task.steps_per_epoch))
             self.code.value = code_html(s)
@@ -464,9 +441,8 @@ class PhotoLab(W.VBox):
     def _on_schedule(self, s):
         self._show_schedule()     # nothing trains until Train
 
-    def _on_pixel_ratio(self, change):
-        with self._lock:
-            self.plot.set_dpi(self.plot.dpi * min(max(float(change.new), 1.), 2.))
+    def _redraw_idle(self):
+        "The training view again (a new pixel density), unless a run is training: its next frame shows it."
         if not self.training: self._redraw(self._status_line(self.result) if self.result else '')
 
     def _table(self):
@@ -490,11 +466,8 @@ class PhotoLab(W.VBox):
             f'<b>best run</b> (#{self.all_runs.index(b) + 1}, test accuracy {b.final_accuracy:.1%}): its code, to copy'
             + code_html(b.schedule))
 
-    def _repr_mimebundle_(self, **kwargs): return with_png(super()._repr_mimebundle_(**kwargs), self.png())
-
-    def png(self) -> bytes:
-        "The schedule panel above the training panels, as one PNG (what a page without widgets shows)."
-        with self._lock: return stacked_png(self.schedule_plot.snapshot(), self.plot.render())
+    def _training_png(self) -> bytes:
+        with self.drawing_lock: return self.plot.render()
 
 def _same_length(runs):
     "The runs a band can span: those as long as the longest (a stopped seed is left out of it)."
