@@ -18,7 +18,7 @@ except ModuleNotFoundError as e:   # e.g. in the browser (Pyodide), where neithe
                       "adapters need a full Python install with torch and fastai (`pip install lr_tutor`). The schedules "
                       "themselves (`lr_tutor.schedules`) work without them.", name=__name__) from e
 from fastcore.basics import patch
-from .schedules import Schedule, Param, FAMILIES, _check_schedule, _STEPS_PER_EPOCH
+from .schedules import Schedule, Param, FAMILIES, check_schedule, STEPS_PER_EPOCH
 from .keras_adapter import keras_schedule   # torch-free; here too, so `adapters.keras_schedule` still works
 
 # %% auto #0
@@ -51,7 +51,7 @@ class ScheduleCallback(ParamScheduler):
     The schedule is the head (last) group's rate; each other group keeps its ratio to the head as `fit` set it from
     `lr` (a `slice` is spread as fastai spreads it), or `group_factors` sets the ratios."""
     def __init__(self, schedule:Schedule, group_factors=None):
-        self.schedule = _check_schedule('schedule', schedule)
+        self.schedule = check_schedule('schedule', schedule)
         self.group_factors = check_group_factors(group_factors)
         scheds = {'lr': self._lr_at_pct}
         if schedule.has_momentum: scheds['mom'] = self._mom_at_pct
@@ -147,7 +147,7 @@ class ScheduleLR(torch.optim.lr_scheduler.LRScheduler):
     when the scheduler is made, like `LambdaLR`), or `group_factors` sets the ratios."""
     def __init__(self, optimizer, schedule:Schedule, steps_per_epoch:int, cycle_momentum:bool=True, last_epoch:int=-1,
                  group_factors=None):
-        self.schedule, self.steps_per_epoch = _check_schedule('schedule', schedule), _STEPS_PER_EPOCH.check('steps_per_epoch', steps_per_epoch)
+        self.schedule, self.steps_per_epoch = check_schedule('schedule', schedule), STEPS_PER_EPOCH.check('steps_per_epoch', steps_per_epoch)
         self.total_steps = schedule.n_batches(self.steps_per_epoch)
         self.mom_key = _momentum_key(optimizer) if (cycle_momentum and schedule.has_momentum) else None
         if cycle_momentum and schedule.has_momentum and self.mom_key is None:

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
-from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, _WARMUP
+from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, WARMUP_PARAMS
 from .frames import BlitCanvas, FramePipeline, later, png_bytes
 from .engine import family_name
 
@@ -713,7 +713,7 @@ def _start(what, families):
     if isinstance(what, Schedule):
         if what.family == 'warmup':
             name, values, _ = _start(what.params['schedule'], families)
-            return name, values, {k: what.params[k] for k in _WARMUP}
+            return name, values, {k: what.params[k] for k in WARMUP_PARAMS}
         if what.family not in families:
             raise ValueError(f'explore shows the families {", ".join(families)}, alone or inside warmup; '
                              f'a {what.family!r} schedule has no sliders: explore its parts')
@@ -772,7 +772,7 @@ class ScheduleControls(W.VBox):
                                  layout=W.Layout(width='80px'))
         self.toggles = [self.family, *extra, self.warmup]
         warm = warm or _defaults(warmup)
-        self.warmup_sliders = {k: param_widget(k, p, warm[k]) for k, p in _WARMUP.items()}
+        self.warmup_sliders = {k: param_widget(k, p, warm[k]) for k, p in WARMUP_PARAMS.items()}
         self._warmup_rows = [ParamRow(k, w, self._apply_typed) for k, w in self.warmup_sliders.items()]
         self.error, self.error_message, self._cause = W.HTML(), '', None
         self.error.add_class('lr-tutor-error')
@@ -917,7 +917,7 @@ class ScheduleControls(W.VBox):
     def _apply_typed(self, leaf, x, text):
         "Set slider `leaf` to the value `x` typed (as `text`) into its readout, or say why it was not applied."
         name, value = self._param(leaf, x)
-        p, w = {**self.factory.params, **_WARMUP}[name], self.sliders[name]
+        p, w = {**self.factory.params, **WARMUP_PARAMS}[name], self.sliders[name]
         if isinstance(w, ZeroOrLogSlider) and x == 0: w.value = 0.; return None
         try: p.check(name, value)
         except ValueError: return f'{name} must be {p.valid_range}; {text} was not applied'

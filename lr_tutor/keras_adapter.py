@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools, importlib.abc, importlib.util, math, sys
 import numpy as np
 from fastcore.basics import patch
-from .schedules import Schedule, FAMILIES, warmup, join, _check_schedule, _STEPS_PER_EPOCH
+from .schedules import Schedule, FAMILIES, warmup, join, check_schedule, STEPS_PER_EPOCH
 
 # %% auto #0
 __all__ = ['EpochRates', 'keras_schedule', 'schedule_config', 'schedule_from_config', 'BatchRates', 'batch_schedule']
@@ -17,7 +17,7 @@ __all__ = ['EpochRates', 'keras_schedule', 'schedule_config', 'schedule_from_con
 # %% ../nbs/01b_keras.ipynb #bd7a96cb
 class EpochRates:
     "`fn(epoch, lr=None) -> float` for Keras' `LearningRateScheduler`: the schedule's rate at the start of `epoch`."
-    def __init__(self, schedule:Schedule): self.schedule = _check_schedule('schedule', schedule)
+    def __init__(self, schedule:Schedule): self.schedule = check_schedule('schedule', schedule)
     def __call__(self, epoch, lr=None):
         if not (0 <= epoch < self.schedule.n_epochs):
             raise ValueError(f'epoch must be in [0, {self.schedule.n_epochs}) for this {self.schedule.n_epochs}-epoch '
@@ -41,7 +41,7 @@ def schedule_config(schedule:Schedule) -> dict:
         if isinstance(v, tuple): return {'tuple': [plain(x) for x in v]}     # JSON has no tuples: marked, to come back equal
         if isinstance(v, list): return [plain(x) for x in v]
         return v.item() if isinstance(v, np.generic) else v
-    return {'family': _check_schedule('schedule', schedule).family, 'params': {k: plain(v) for k, v in schedule.params.items()}}
+    return {'family': check_schedule('schedule', schedule).family, 'params': {k: plain(v) for k, v in schedule.params.items()}}
 
 def schedule_from_config(config:dict) -> Schedule:
     "The schedule `schedule_config` describes; only lr_tutor's families and combinators are called (nothing is evaluated)."
@@ -60,7 +60,7 @@ class BatchRates:
     """The schedule at every optimizer step (`steps_per_epoch` batches an epoch): `rates[k]` trains batch `k`.
     Made by `s.to_keras(steps_per_epoch=n)`; with Keras installed it is a `keras.optimizers.schedules.LearningRateSchedule`."""
     def __init__(self, schedule:Schedule, steps_per_epoch:int):
-        self.schedule, self.steps_per_epoch = _check_schedule('schedule', schedule), _STEPS_PER_EPOCH.check('steps_per_epoch', steps_per_epoch)
+        self.schedule, self.steps_per_epoch = check_schedule('schedule', schedule), STEPS_PER_EPOCH.check('steps_per_epoch', steps_per_epoch)
         self.n_steps = schedule.n_batches(self.steps_per_epoch)
         t = np.arange(self.n_steps + 1) / self.steps_per_epoch      # one more: the end, which Keras may read after the last step
         self.rates = schedule(t)

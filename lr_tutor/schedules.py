@@ -12,10 +12,11 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'FAMILIES', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold', 'piecewise', 'Param', 'fmt_rate',
-           'check_seeds', 'Rate', 'FloorRate', 'Epochs', 'Shape', 'Schedule', 'family', 'constant', 'step_decay',
-           'exp_decay', 'inv_time_decay', 'poly_decay', 'multi_step', 'cosine', 'sgdr', 'one_cycle', 'flat_cos',
-           'cyclical', 'ramp_sustain_decay', 'warmup', 'join', 'gallery']
+__all__ = ['OPTIMIZERS', 'STEPS_PER_EPOCH', 'FAMILIES', 'WARMUP_PARAMS', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold',
+           'piecewise', 'Param', 'fmt_rate', 'check_seeds', 'Rate', 'FloorRate', 'Epochs', 'Shape', 'Schedule',
+           'family', 'constant', 'step_decay', 'exp_decay', 'inv_time_decay', 'poly_decay', 'multi_step', 'cosine',
+           'sgdr', 'one_cycle', 'flat_cos', 'cyclical', 'ramp_sustain_decay', 'check_schedule', 'warmup', 'join',
+           'gallery']
 
 # %% ../nbs/00_schedules.ipynb #9fc06caf
 class Anneal(NamedTuple):
@@ -169,7 +170,7 @@ def _py(v):
     if isinstance(v, np.generic): return v.item()
     return v
 
-_STEPS_PER_EPOCH = Param('count', 1., integer=True, doc='Batches per epoch.')
+STEPS_PER_EPOCH = Param('count', 1., integer=True, doc='Batches per epoch.')
 # Where the adapter methods live: each module `@patch`es its methods onto `Schedule` and is imported on first use,
 # so this module needs neither torch, fastai nor keras, and imports none of them.
 _ADAPTERS = {'to_fastai': 'lr_tutor.adapters', 'to_torch': 'lr_tutor.adapters', 'to_keras': 'lr_tutor.keras_adapter'}
@@ -216,7 +217,7 @@ class Schedule:
 
     def n_batches(self, steps_per_epoch:int) -> int:
         "How many batches this schedule lasts at `steps_per_epoch` batches an epoch (the adapters' one rule)."
-        spe = _STEPS_PER_EPOCH.check('steps_per_epoch', steps_per_epoch)
+        spe = STEPS_PER_EPOCH.check('steps_per_epoch', steps_per_epoch)
         return int(round(self.n_epochs * spe))
 
     def at_batches(self, steps_per_epoch:int):
@@ -457,18 +458,19 @@ def ramp_sustain_decay(start_lr=1e-5, min_lr=1e-5, max_lr=1e-4, rampup_epochs=5,
     return Shape(lr, n_epochs, (min(start_lr, min_lr), max_lr))
 
 # %% ../nbs/00_schedules.ipynb #5fb43f6a
-_WARMUP = dict(warmup_epochs=Epochs('Epochs of linear warm-up.', ui=(1, 10)),
-               start_factor=Param('real', 0., 1., hi_open=True, ui=(0., .9),
-                                  doc='Warm-up starts at this fraction of the first rate.'))
+WARMUP_PARAMS = dict(warmup_epochs=Epochs('Epochs of linear warm-up.', ui=(1, 10)),   # `warmup`'s own parameters
+                     start_factor=Param('real', 0., 1., hi_open=True, ui=(0., .9),
+                                        doc='Warm-up starts at this fraction of the first rate.'))
 
-def _check_schedule(name, s):
+def check_schedule(name, s):
+    "`s` if it is a `Schedule`, else a `ValueError` naming `name`: what the adapters check their argument with."
     if not isinstance(s, Schedule): raise ValueError(f'{name} must be a Schedule (e.g. one_cycle(...)), got {s!r}')
     return s
 
 def warmup(schedule:Schedule, warmup_epochs=1, start_factor=.01) -> Schedule:
     "`schedule` preceded by a linear warm-up from `start_factor · schedule(0)` over `warmup_epochs`."
-    _check_schedule('schedule', schedule)
-    w, f = (_WARMUP[k].check(k, v) for k, v in [('warmup_epochs', warmup_epochs), ('start_factor', start_factor)])
+    check_schedule('schedule', schedule)
+    w, f = (WARMUP_PARAMS[k].check(k, v) for k, v in [('warmup_epochs', warmup_epochs), ('start_factor', start_factor)])
     lr0 = schedule(0.)
     rise = anneal_linear(f * lr0, lr0)
     inner = schedule._shape
@@ -485,7 +487,7 @@ def warmup(schedule:Schedule, warmup_epochs=1, start_factor=.01) -> Schedule:
 def join(*schedules:Schedule) -> Schedule:
     "Play `schedules` one after another; momentum is scheduled if every part schedules it."
     if not schedules: raise ValueError('join needs at least one schedule')
-    for i, s in enumerate(schedules): _check_schedule(f'schedules[{i}]', s)
+    for i, s in enumerate(schedules): check_schedule(f'schedules[{i}]', s)
     spans = [s.n_epochs for s in schedules]
     at = lambda s, curve: (lambda p: curve(p * s.n_epochs))
     lr = piecewise(spans, [at(s, s._shape.lr) for s in schedules])
