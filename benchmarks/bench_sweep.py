@@ -4,7 +4,9 @@
    embedded Ray (its start included). Ray's start and its per-trial overhead are measured apart, and the
    crossover (the sweep size from which Ray wins here) follows from the measured pieces.
 2. Photos at the CPU size: 3 schedules x 3 seeds, `fit_photos` one after another in this process (torch on every
-   core) vs `sweep(task='photos')`, one trial per core.
+   core) vs `sweep(task='photos')`, one trial per run, as many at a time as cores, on the Ray started above.
+   The sweep is also run with twice the seeds: its fixed cost (Tune's start, each worker's torch and fastai
+   imports) and its cost per added run follow, with the ratio at the margin and the size from which it wins.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_sweep.py                   # the full size (minutes)
     OMP_NUM_THREADS=1 python benchmarks/bench_sweep.py --configs 1200 --photo-seeds 1    # a quick check
@@ -24,22 +26,9 @@ def spiral_configs(n):
     rates = [float(f'{r:.4g}') for r in np.geomspace(1e-3, 3., n_rates)]
     return [(f(r), s) for f in families for r in rates for s in seeds]
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--configs', type=int, default=10_000)
-    ap.add_argument('--overhead-trials', type=int, default=16)
-    ap.add_argument('--photo-seeds', type=int, default=3)
-    ap.add_argument('--no-photos', action='store_true')
-    args = ap.parse_args()
-    from lr_tutor.engine import train, train_many
-    from lr_tutor.sweep import start_ray, sweep
-    from lr_tutor.schedules import constant, one_cycle, sgdr
-    storage = tempfile.mkdtemp(prefix='lr_tutor_bench_sweep_')
-    cpus = os.cpu_count()
-    configs = spiral_configs(args.configs)
+def spiral_loop(configs, train, train_many):
+    "The in-process anchors: the loop of `train`, and `train_many` batched (s a run)."
     n = len(configs)
-    print(f'spiral: {n} configurations, {cpus} cores, load average {os.getloadavg()[0]:.1f}')
-
     t0 = time.perf_counter()
     for s, seed in configs: train('spiral', s, seed)
     loop = time.perf_counter() - t0
@@ -48,9 +37,13 @@ def main():
     train_many('spiral', [s for s, _ in configs[:k]], [seed for _, seed in configs[:k]])
     batched = (time.perf_counter() - t0) / k
 
-    import ray
-    t0 = time.perf_counter(); start_ray(num_cpus=cpus); start = time.perf_counter() - t0
-    slots = int(ray.cluster_resources()['CPU'])
+    return loop, batched
+
+def spiral_sweep(args, configs, storage, slots, start, loop, batched):
+    "The same configurations on Ray: its per-trial cost, the sweep, the crossover."
+    from lr_tutor.sweep import sweep
+    from lr_tutor.schedules import constant
+    n = len(configs)
     # per-trial overhead: trials of one 1-epoch run each, `slots` at a time
     t0 = time.perf_counter()
     sweep([constant(.1 + 1e-3 * i, 1) for i in range(args.overhead_trials)], seeds=(0,), chunk_size=1,
@@ -65,7 +58,6 @@ def main():
     trials = math.ceil(n / math.ceil(n / slots))
     print(f'  loop of train:        {loop:7.1f} s  ({1e3 * loop / n:.1f} ms a run)   [anchor]')
     print(f'  train_many, batched:  {1e3 * batched:7.1f} ms a run in process ({loop / n / batched:.1f}x the loop per run)')
-    print(f'  Ray start (ray.init): {start:7.1f} s')
     print(f'  Ray per-trial cost:   {per_trial:7.2f} s  (a trial of one 1-epoch run, {slots} at a time)')
     print(f'  sweep on Ray:         {ray_sweep:7.1f} s  ({trials} trials), with the start {ray_total:.1f} s')
     print(f'  => Ray is {loop / ray_total:.2f}x the loop\'s speed (start included), {loop / ray_sweep:.2f}x once started')
@@ -76,26 +68,66 @@ def main():
     print(f'  crossover: Ray (started in the sweep) beats the loop from about {cross} runs; with Ray already running, '
           f'from about {cross_warm} runs (model from the measured pieces above)')
 
-    if not args.no_photos:
-        import torch
-        from lr_tutor.lab_photos import fit_photos, photo_dls, SIZES
-        seeds = tuple(range(args.photo_seeds))
-        e = SIZES['cpu']['n_epochs']
-        schedules = [one_cycle(1e-2, e), constant(1e-3, e), sgdr(1e-2, 0., 2, 1, e // 2)]
-        torch.set_num_threads(cpus)
-        dls = photo_dls('cpu')
-        fit_photos(dls, constant(1e-3, 1), 0)          # warm-up: one-off costs out of the timing
-        t0 = time.perf_counter()
-        for s in schedules:
-            for seed in seeds: fit_photos(photo_dls('cpu'), s, seed)
-        seq = time.perf_counter() - t0
+
+def photos(args, storage, slots, cpus):
+    "Photos at the CPU size: the loop in process [anchor] against the sweep, at two sizes (fixed and marginal costs)."
+    import torch
+    from lr_tutor.lab_photos import fit_photos, photo_dls, SIZES
+    from lr_tutor.schedules import constant, one_cycle, sgdr
+    from lr_tutor.sweep import sweep
+    seeds = tuple(range(args.photo_seeds))
+    e = SIZES['cpu']['n_epochs']
+    schedules = [one_cycle(1e-2, e), constant(1e-3, e), sgdr(1e-2, 0., 2, 1, e // 2)]
+    torch.set_num_threads(cpus)
+    fit_photos(photo_dls('cpu'), constant(1e-3, 1), 0)          # warm-up: one-off costs out of the timing
+    t0 = time.perf_counter()
+    for s in schedules:
+        for seed in seeds: fit_photos(photo_dls('cpu'), s, seed)
+    seq = time.perf_counter() - t0
+    n = len(schedules) * len(seeds)
+    def timed(seeds):
         t0 = time.perf_counter()
         ph = sweep(schedules, task='photos', seeds=seeds, size='cpu', storage=storage, progress=False)
-        par = time.perf_counter() - t0
         assert len(ph.runs) == len(schedules) * len(seeds)
-        print(f'photos, CPU size: {len(schedules)} schedules x {len(seeds)} seeds')
-        print(f'  in process, one after another (torch on {cpus} threads): {seq:6.1f} s   [anchor]')
-        print(f'  sweep, {slots} trials at a time:                          {par:6.1f} s  = {par / seq:.2f}x the sequential time')
+        return time.perf_counter() - t0, ph.runs.seconds.mean()
+    par, run_s = timed(seeds)
+    par2, _ = timed(tuple(range(2 * len(seeds))))
+    marginal = (par2 - par) / n                      # s per added run, `slots` at a time
+    fixed = par - marginal * n
+    per_run = seq / n
+    print(f'photos, CPU size: {len(schedules)} schedules x {len(seeds)} seeds = {n} runs, load average {os.getloadavg()[0]:.1f}')
+    print(f'  in process, one after another (torch on {cpus} threads): {seq:6.1f} s ({per_run:.2f} s a run)   [anchor]')
+    print(f'  sweep, {slots} trials at a time (Ray already running):   {par:6.1f} s  = {par / seq:.2f}x the sequential time')
+    print(f'    a run inside a trial: {run_s:.2f} s; with {2 * n} runs the sweep took {par2:.1f} s')
+    print(f'    fixed cost (Tune starting, each worker importing torch and fastai): {fixed:.1f} s')
+    print(f'    each added run: {marginal:.2f} s = {marginal / per_run:.2f}x a run in process (the ratio a long sweep tends to)')
+    if marginal < per_run:
+        print(f'    the sweep beats the loop from about {math.ceil(fixed / (per_run - marginal))} runs of this size')
+    else: print('    the sweep does not beat the loop at this size on this machine')
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--configs', type=int, default=10_000)
+    ap.add_argument('--overhead-trials', type=int, default=16)
+    ap.add_argument('--photo-seeds', type=int, default=3)
+    ap.add_argument('--no-photos', action='store_true')
+    ap.add_argument('--no-spiral', action='store_true', help='photos only (Ray is started for them)')
+    args = ap.parse_args()
+    import ray
+    from lr_tutor.engine import train, train_many
+    from lr_tutor.sweep import start_ray
+    storage = tempfile.mkdtemp(prefix='lr_tutor_bench_sweep_')
+    cpus = os.cpu_count()
+    configs = spiral_configs(args.configs)
+    print(f'{cpus} cores, load average {os.getloadavg()[0]:.1f}')
+    if not args.no_spiral:
+        print(f'spiral: {len(configs)} configurations')
+        loop, batched = spiral_loop(configs, train, train_many)
+    t0 = time.perf_counter(); start_ray(num_cpus=cpus); start = time.perf_counter() - t0
+    slots = int(ray.cluster_resources()['CPU'])
+    print(f'  Ray start (ray.init): {start:7.1f} s')
+    if not args.no_spiral: spiral_sweep(args, configs, storage, slots, start, loop, batched)
+    if not args.no_photos: photos(args, storage, slots, cpus)
     ray.shutdown()
     import shutil; shutil.rmtree(storage, ignore_errors=True)
 

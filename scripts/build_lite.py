@@ -6,7 +6,8 @@
 
 The site holds `lite/try_it.ipynb`, lessons 00 and 02 made from `nbs/` at build time (see `lesson_for_browser`),
 and, in its `pypi/` folder (piplite), lr_tutor as a wheel built from this checkout that declares only its
-browser-safe dependencies, plus the pure-Python wheels of `lite/wheels.txt`. The build tools (`lite/requirements.txt`)
+browser-safe dependencies and carrying matplotlib's font list (`font_list`), plus the pure-Python wheels of
+`lite/wheels.txt`. The build tools (`lite/requirements.txt`)
 live in their own virtualenv, `lite/_build/venv`, made once and kept. Every build is clean (an incremental
 JupyterLite build can drop settings).
 
@@ -16,7 +17,7 @@ checked against the sha256 of the official lock (`pyodide-lock.official.json`) a
 the site's lock is the official one trimmed to the packages it serves.
 """
 from __future__ import annotations
-import argparse, base64, copy, csv, hashlib, io, json, os, re, shutil, subprocess, sys, tempfile, time, venv, zipfile
+import argparse, base64, copy, csv, hashlib, io, json, os, re, shutil, subprocess, sys, tempfile, textwrap, time, venv, zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,11 @@ RUNTIME = ['pyodide.js', 'pyodide.mjs', 'pyodide.asm.js', 'pyodide.asm.wasm', 'p
 # What the site serves of Pyodide (with their dependencies): the kernel's own needs, then lr_tutor's.
 PYODIDE_PACKAGES = ['micropip', 'ipython', 'jedi', 'sqlite3', 'ssl', 'pyodide-unix-timezones', 'numpy', 'matplotlib']
 KERNEL_SETTINGS = '@jupyterlite/pyodide-kernel-extension:kernel'
+# Off: with JupyterLite's service worker, the kernel mounts the browser's files as its working folder, and every
+# top-level import stats that folder through a synchronous request to the page (some 200 on the way to the first
+# lab, about 4 s here). Without it the kernel works in its own folder: the notebooks here read and write no files,
+# and a file a user writes from Python stays in the kernel (the file browser does not show it).
+SERVICE_WORKER = '@jupyterlite/application-extension:service-worker-manager'
 # Code cells of a lesson that need a full Python install: torch, fastai, Keras, ipympl, threads (Pyodide starts none).
 # `#| export` cells are the library's own source, which imports without them (tests/test_lite.py): always kept.
 NEEDS_FULL_PYTHON = re.compile(r'^\s*(import|from)\s+(torch|torchvision|fastai|keras|tensorflow|ipympl|nbdev)\b'
@@ -109,14 +115,40 @@ def browser_wheels(dest:Path, python:Path) -> list[Path]:
         out.append(Path(shutil.copy(found[0], dest)))
     return out
 
-def lr_tutor_wheel(dest:Path) -> Path:
+def font_list(python:Path) -> dict:
+    """{name: bytes}: matplotlib's font list as the browser's matplotlib would make it on its first plot (about
+    1.5 s there, with a notice on stderr), made by the build virtualenv's matplotlib of the same version. Its fonts
+    are matplotlib's own (mpl-data), stored relative to matplotlib's data path, so the list holds in the browser.
+    In the wheel as `lr_tutor/browser/matplotlib-<version>-fontlist-v<n>.json`; `lr_tutor` puts it in matplotlib's
+    cache folder when it is imported in the browser."""
+    code = textwrap.dedent('''
+        import json, sys, tempfile, matplotlib, matplotlib.font_manager as fm
+        only_matplotlibs = fm.findSystemFonts
+        fm.findSystemFonts = lambda fontpaths=None, fontext='ttf': only_matplotlibs(fontpaths, fontext) if fontpaths else []
+        with tempfile.TemporaryDirectory() as d:
+            fm.json_dump(fm.FontManager(), f'{d}/list.json')
+            data = open(f'{d}/list.json').read()
+        fonts = [e['fname'] for e in json.loads(data)['ttflist'] + json.loads(data)['afmlist']]
+        assert fonts and not any(f.startswith('/') for f in fonts), fonts[:3]     # all matplotlib's own, relative
+        sys.stdout.write(json.dumps({'name': f'matplotlib-{matplotlib.__version__}-fontlist-v{fm.FontManager.__version__}.json',
+                                     'data': data}))
+    ''')
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([str(python), '-c', code], capture_output=True, text=True, check=True,
+                             env={**os.environ, 'MPLCONFIGDIR': tmp})
+    made = json.loads(out.stdout)
+    return {f'lr_tutor/browser/{made["name"]}': made['data'].encode()}
+
+def lr_tutor_wheel(dest:Path, extra:dict|None=None) -> Path:
     """lr_tutor as a wheel for the browser, from this checkout: the package's modules and page scripts (not the
-    sample photos, which only the photos lab uses), declaring only `BROWSER_REQUIRES`."""
+    sample photos, which only the photos lab uses) and `extra` ({path in the wheel: bytes}), declaring only
+    `BROWSER_REQUIRES`."""
     version = re.search(r'^__version__\s*=\s*[\'"]([^\'"]+)', (ROOT / 'lr_tutor' / '__init__.py').read_text(), re.M)[1]
     dist = f'lr_tutor-{version}.dist-info'
     files = {f'lr_tutor/{p.relative_to(ROOT / "lr_tutor").as_posix()}': p.read_bytes()
              for p in sorted((ROOT / 'lr_tutor').rglob('*')) if p.is_file() and p.suffix in ('.py', '.js')
              and 'sample_data' not in p.parts and '__pycache__' not in p.parts}
+    files.update(extra or {})
     files[f'{dist}/METADATA'] = '\n'.join(
         ['Metadata-Version: 2.1', 'Name: lr_tutor', f'Version: {version}',
          'Summary: Learning-rate schedules you can see and feel (the browser build: explorer and labs)',
@@ -172,6 +204,7 @@ def lesson_for_browser(nb_path:Path) -> dict:
 def lite_config(pyodide_url:str|None) -> dict:
     "lite/jupyter-lite.json, with the kernel pointed at a local Pyodide (and no PyPI fallback) when `pyodide_url`."
     config = json.loads((LITE / 'jupyter-lite.json').read_text())
+    config['jupyter-config-data'].setdefault('disabledExtensions', []).append(SERVICE_WORKER)
     if pyodide_url:
         kernel = config['jupyter-config-data'].setdefault('litePluginSettings', {}).setdefault(KERNEL_SETTINGS, {})
         kernel.update(pyodideUrl=pyodide_url, disablePyPIFallback=True)
@@ -194,7 +227,7 @@ def build(out:Path, pyodide:Path|None) -> Path:
         for name in LESSONS:
             (contents / name).write_text(json.dumps(lesson_for_browser(ROOT / 'nbs' / name), indent=1) + '\n')
         browser_wheels(stage / 'pypi', python)
-        log('built', lr_tutor_wheel(stage / 'pypi').name)
+        log('built', lr_tutor_wheel(stage / 'pypi', font_list(python)).name)
         (stage / 'jupyter-lite.json').write_text(json.dumps(lite_config('./static/pyodide/pyodide.js' if pyodide else None), indent=2))
         shutil.copy(LITE / 'overrides.json', stage / 'overrides.json')
         if out.exists(): shutil.rmtree(out)
