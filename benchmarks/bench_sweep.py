@@ -90,6 +90,9 @@ def photos(args, storage, slots, cpus):
         ph = sweep(schedules, task='photos', seeds=seeds, size='cpu', storage=storage, progress=False)
         assert len(ph.runs) == len(schedules) * len(seeds)
         return time.perf_counter() - t0, ph.runs.seconds.mean()
+    t0 = time.perf_counter()                        # the first sweep in this process also imports Tune's modules
+    sweep([constant(1e-3, 1)], task='photos', seeds=(0,), size='cpu', storage=storage, progress=False)
+    first = time.perf_counter() - t0
     par, run_s = timed(seeds)
     par2, _ = timed(tuple(range(2 * len(seeds))))
     marginal = (par2 - par) / n                      # s per added run, `slots` at a time
@@ -98,11 +101,14 @@ def photos(args, storage, slots, cpus):
     print(f'photos, CPU size: {len(schedules)} schedules x {len(seeds)} seeds = {n} runs, load average {os.getloadavg()[0]:.1f}')
     print(f'  in process, one after another (torch on {cpus} threads): {seq:6.1f} s ({per_run:.2f} s a run)   [anchor]')
     print(f'  sweep, {slots} trials at a time (Ray already running):   {par:6.1f} s  = {par / seq:.2f}x the sequential time')
+    print(f'    (before it, a first sweep of one 1-epoch run took {first:.1f} s, importing Tune in this process)')
     print(f'    a run inside a trial: {run_s:.2f} s; with {2 * n} runs the sweep took {par2:.1f} s')
     print(f'    fixed cost (Tune starting, each worker importing torch and fastai): {fixed:.1f} s')
     print(f'    each added run: {marginal:.2f} s = {marginal / per_run:.2f}x a run in process (the ratio a long sweep tends to)')
     if marginal < per_run:
-        print(f'    the sweep beats the loop from about {math.ceil(fixed / (per_run - marginal))} runs of this size')
+        print(f'    the sweep beats the loop from about {math.ceil(fixed / (per_run - marginal))} runs of this size', end='')
+        print(f', and is at most 0.75x from about {math.ceil(fixed / (.75 * per_run - marginal))} runs'
+              if marginal < .75 * per_run else '; it does not reach 0.75x at this size')
     else: print('    the sweep does not beat the loop at this size on this machine')
 
 def main():
