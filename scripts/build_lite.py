@@ -32,7 +32,7 @@ RUNTIME = ['pyodide.js', 'pyodide.mjs', 'pyodide.asm.js', 'pyodide.asm.wasm', 'p
 PYODIDE_PACKAGES = ['micropip', 'ipython', 'jedi', 'sqlite3', 'ssl', 'pyodide-unix-timezones', 'numpy', 'matplotlib']
 KERNEL_SETTINGS = '@jupyterlite/pyodide-kernel-extension:kernel'
 # Off: with JupyterLite's service worker, the kernel mounts the browser's files as its working folder, and every
-# top-level import stats that folder through a synchronous request to the page (some 200 on the way to the first
+# top-level import stats that folder through a synchronous request to the page (some 150 on the way to the first
 # lab, about 4 s here). Without it the kernel works in its own folder: the notebooks here read and write no files,
 # and a file a user writes from Python stays in the kernel (the file browser does not show it).
 SERVICE_WORKER = '@jupyterlite/application-extension:service-worker-manager'
@@ -119,8 +119,8 @@ def font_list(python:Path) -> dict:
     """{name: bytes}: matplotlib's font list as the browser's matplotlib would make it on its first plot (about
     1.5 s there, with a notice on stderr), made by the build virtualenv's matplotlib of the same version. Its fonts
     are matplotlib's own (mpl-data), stored relative to matplotlib's data path, so the list holds in the browser.
-    In the wheel as `lr_tutor/browser/matplotlib-<version>-fontlist-v<n>.json`; `lr_tutor` puts it in matplotlib's
-    cache folder when it is imported in the browser."""
+    In the wheel as `lr_tutor/browser/matplotlib-<version>-fontlist-v<n>.json`; `import lr_tutor` in the browser
+    puts it where matplotlib reads it, so lr_tutor is imported before pyplot (the lessons' first cell does it)."""
     code = textwrap.dedent('''
         import json, sys, tempfile, matplotlib, matplotlib.font_manager as fm
         only_matplotlibs = fm.findSystemFonts
@@ -190,7 +190,7 @@ def lesson_for_browser(nb_path:Path) -> dict:
         cells.append(cell)
     title = next((i for i, c in enumerate(cells) if c['cell_type'] == 'markdown'), -1) + 1
     setup = {'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [],
-             'source': '%pip install -q lr_tutor\nimport numpy, matplotlib  # Pyodide loads them for lr_tutor'}
+             'source': '%pip install -q lr_tutor fastcore\nimport numpy, matplotlib, lr_tutor  # Pyodide loads them; fastcore runs the lesson\'s checks'}
     left_out = f'{dropped} cells of this lesson are left out here: ' if dropped else ''
     note = {'cell_type': 'markdown', 'metadata': {}, 'source': FULL_PYTHON_NOTE.format(left_out=left_out)}
     cells[title:title] = [note, setup]

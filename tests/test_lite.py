@@ -4,6 +4,7 @@
 - The site, built offline with the verified Pyodide in ../shared/pyodide, served on 127.0.0.1 and opened in headless
   Chromium: the Try-it notebook runs, a key press on the spiral lab's lr_max slider retrains (the training view
   changes, the readouts and the code follow), no request leaves 127.0.0.1, and the site is at most 60 MB.
+- Lessons 00 and 02 as the site has them run to their end in the browser (Run All), with nothing on stderr.
 
 Its fixtures live here; benchmarks/bench_lite.py uses them too. Screenshots go to test-artifacts/."""
 import contextlib, functools, http.server, json, os, re, subprocess, sys, textwrap, threading, time
@@ -234,5 +235,33 @@ def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
         text = readouts.inner_text().replace('\xa0', ' ')
         assert f'final loss {run.final_loss:.3g}' in text and f'test accuracy {run.final_accuracy:.1%}' in text, text
     assert len(requests) > 50
+    outside = sorted({u for u in requests if not re.match(rf'(http://127\.0\.0\.1:{site.port}/|blob:|data:)', u)})
+    assert outside == [], f'requests left 127.0.0.1: {outside[:10]}'
+
+# every code cell of the open notebook, from its model: (execution count, outputs)
+NOTEBOOK_CELLS = '''() => { const nb = window.jupyterapp.shell.currentWidget;
+  if (!nb || !nb.content || !nb.content.model) return null;
+  return [...nb.content.model.cells].filter(c => c.type === 'code')
+                                    .map(c => [c.executionCount, c.outputs.toJSON()]); }'''
+
+@pytest.mark.parametrize('lesson', build_lite.LESSONS)
+def test_lessons_run_in_the_browser(site, lesson):
+    "Each lesson the site carries runs to its end in the browser kernel (Run All): no error, nothing on stderr."
+    requests = []
+    with browser_page(site, requests) as page:
+        page.goto(site.url(lesson))
+        page.get_by_text(re.compile(r'\| Idle$')).first.wait_for(timeout=120_000)
+        page.get_by_role('menuitem', name='Run', exact=True).click()
+        page.get_by_role('menuitem', name='Run All Cells', exact=True).click()
+        deadline, cells = time.time() + 240, None
+        while time.time() < deadline:
+            cells = page.evaluate(NOTEBOOK_CELLS)
+            outputs = [o for _, outs in cells for o in outs]
+            if all(n is not None for n, _ in cells) or any(o['output_type'] == 'error' for o in outputs): break
+            time.sleep(1)
+        bad = [o.get('ename') or o.get('text') for o in outputs
+               if o['output_type'] == 'error' or o.get('name') == 'stderr']
+        assert bad == [], f'{lesson} in the browser: {bad[:3]}'
+        assert all(n is not None for n, _ in cells), f'{lesson}: not every cell ran in 240 s'
     outside = sorted({u for u in requests if not re.match(rf'(http://127\.0\.0\.1:{site.port}/|blob:|data:)', u)})
     assert outside == [], f'requests left 127.0.0.1: {outside[:10]}'
