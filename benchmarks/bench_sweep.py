@@ -12,7 +12,7 @@
     OMP_NUM_THREADS=1 python benchmarks/bench_sweep.py --configs 1200 --photo-seeds 1    # a quick check
 
 On a loaded machine the figures move with the load: say so when you quote them."""
-import argparse, math, os, sys, tempfile, time
+import argparse, math, os, tempfile, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')       # the loop's small matmuls run best on one thread; Ray sets its own
 import numpy as np
 
@@ -26,8 +26,9 @@ def spiral_configs(n):
     rates = [float(f'{r:.4g}') for r in np.geomspace(1e-3, 3., n_rates)]
     return [(f(r), s) for f in families for r in rates for s in seeds]
 
-def spiral_loop(configs, train, train_many):
+def spiral_loop(configs):
     "The in-process anchors: the loop of `train`, and `train_many` batched (s a run)."
+    from lr_tutor.engine import train, train_many
     n = len(configs)
     t0 = time.perf_counter()
     for s, seed in configs: train('spiral', s, seed)
@@ -36,7 +37,6 @@ def spiral_loop(configs, train, train_many):
     t0 = time.perf_counter()
     train_many('spiral', [s for s, _ in configs[:k]], [seed for _, seed in configs[:k]])
     batched = (time.perf_counter() - t0) / k
-
     return loop, batched
 
 def spiral_sweep(args, configs, storage, slots, start, loop, batched):
@@ -120,7 +120,6 @@ def main():
     ap.add_argument('--no-spiral', action='store_true', help='photos only (Ray is started for them)')
     args = ap.parse_args()
     import ray
-    from lr_tutor.engine import train, train_many
     from lr_tutor.sweep import start_ray
     storage = tempfile.mkdtemp(prefix='lr_tutor_bench_sweep_')
     cpus = os.cpu_count()
@@ -128,7 +127,7 @@ def main():
     print(f'{cpus} cores, load average {os.getloadavg()[0]:.1f}')
     if not args.no_spiral:
         print(f'spiral: {len(configs)} configurations')
-        loop, batched = spiral_loop(configs, train, train_many)
+        loop, batched = spiral_loop(configs)
     t0 = time.perf_counter(); start_ray(num_cpus=cpus); start = time.perf_counter() - t0
     slots = int(ray.cluster_resources()['CPU'])
     print(f'  Ray start (ray.init): {start:7.1f} s')

@@ -163,16 +163,25 @@ def browser_page(site:Site, requests:list, height:int=1400):
         try: yield page
         finally: context.close(); browser.close()
 
+def open_and_run_all(page, site:Site, notebook:str, timeout:float=120) -> float:
+    "Open `notebook`, wait for its kernel to be idle, hide the file browser and Run All: the time.time() it was idle."
+    page.goto(site.url(notebook))
+    page.get_by_text(re.compile(r'\| Idle$')).first.wait_for(timeout=timeout * 1000)
+    idle = time.time()
+    page.keyboard.press('Control+b')                 # hide the file browser: the notebook gets the width
+    page.get_by_role('menuitem', name='Run', exact=True).click()
+    page.get_by_role('menuitem', name='Run All Cells', exact=True).click()
+    return idle
+
+def requests_outside(requests:list, site:Site) -> list:
+    "The URLs in `requests` that are not the site's own (127.0.0.1), a blob or data."
+    return sorted({u for u in requests if not re.match(rf'(http://127\.0\.0\.1:{site.port}/|blob:|data:)', u)})
+
 def run_try_it(page, site:Site, timeout:float=120) -> dict:
     """Open the Try-it notebook, run all its cells, wait until the spiral lab shows its first frame: returns the
     seconds from navigation to the kernel idle and to that frame."""
     t0 = time.time()
-    page.goto(site.url())
-    page.get_by_text(re.compile(r'\| Idle$')).first.wait_for(timeout=timeout * 1000)
-    t_idle = time.time() - t0
-    page.keyboard.press('Control+b')                 # hide the file browser: the notebook gets the width
-    page.get_by_role('menuitem', name='Run', exact=True).click()
-    page.get_by_role('menuitem', name='Run All Cells', exact=True).click()
+    t_idle = open_and_run_all(page, site, 'try_it.ipynb', timeout) - t0
     page.wait_for_function("""() => { const c = document.querySelector('.lr-tutor-lab .lr-tutor-lab-figure canvas');
                                        return c && c.width > 10; }""", timeout=timeout * 1000)
     t_lab = time.time() - t0
@@ -235,7 +244,7 @@ def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
         text = readouts.inner_text().replace('\xa0', ' ')
         assert f'final loss {run.final_loss:.3g}' in text and f'test accuracy {run.final_accuracy:.1%}' in text, text
     assert len(requests) > 50
-    outside = sorted({u for u in requests if not re.match(rf'(http://127\.0\.0\.1:{site.port}/|blob:|data:)', u)})
+    outside = requests_outside(requests, site)
     assert outside == [], f'requests left 127.0.0.1: {outside[:10]}'
 
 # every code cell of the open notebook, from its model: (execution count, outputs)
@@ -249,19 +258,16 @@ def test_lessons_run_in_the_browser(site, lesson):
     "Each lesson the site carries runs to its end in the browser kernel (Run All): no error, nothing on stderr."
     requests = []
     with browser_page(site, requests) as page:
-        page.goto(site.url(lesson))
-        page.get_by_text(re.compile(r'\| Idle$')).first.wait_for(timeout=120_000)
-        page.get_by_role('menuitem', name='Run', exact=True).click()
-        page.get_by_role('menuitem', name='Run All Cells', exact=True).click()
-        deadline, cells = time.time() + 240, None
+        open_and_run_all(page, site, lesson)
+        deadline, cells, outputs = time.time() + 240, [], []
         while time.time() < deadline:
-            cells = page.evaluate(NOTEBOOK_CELLS)
+            cells = page.evaluate(NOTEBOOK_CELLS) or []
             outputs = [o for _, outs in cells for o in outs]
-            if all(n is not None for n, _ in cells) or any(o['output_type'] == 'error' for o in outputs): break
+            if cells and (all(n is not None for n, _ in cells) or any(o['output_type'] == 'error' for o in outputs)): break
             time.sleep(1)
         bad = [o.get('ename') or o.get('text') for o in outputs
                if o['output_type'] == 'error' or o.get('name') == 'stderr']
         assert bad == [], f'{lesson} in the browser: {bad[:3]}'
-        assert all(n is not None for n, _ in cells), f'{lesson}: not every cell ran in 240 s'
-    outside = sorted({u for u in requests if not re.match(rf'(http://127\.0\.0\.1:{site.port}/|blob:|data:)', u)})
+        assert cells and all(n is not None for n, _ in cells), f'{lesson}: not every cell ran in 240 s'
+    outside = requests_outside(requests, site)
     assert outside == [], f'requests left 127.0.0.1: {outside[:10]}'
