@@ -225,7 +225,7 @@ def build(out:Path, pyodide:Path|None) -> Path:
         contents.mkdir()
         shutil.copy(LITE / 'try_it.ipynb', contents / 'try_it.ipynb')
         for name in LESSONS:
-            (contents / name).write_text(json.dumps(lesson_for_browser(ROOT / 'nbs' / name), indent=1) + '\n')
+            (contents / name).write_text(json.dumps(lesson_for_browser(ROOT / 'nbs' / 'reference' / name), indent=1) + '\n')
         browser_wheels(stage / 'pypi', python)
         log('built', lr_tutor_wheel(stage / 'pypi', font_list(python)).name)
         (stage / 'jupyter-lite.json').write_text(json.dumps(lite_config('./static/pyodide/pyodide.js' if pyodide else None), indent=2))

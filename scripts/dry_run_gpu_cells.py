@@ -6,7 +6,7 @@ This script checks that they run at all: it copies each lesson, switches it to i
 (`SIZES['gpu']`, or the `SIZE` dict that a `#| gpu` cell sets), shrinks those settings to a few photos,
 epochs and seeds on the CPU, keeps the architectures, and executes every cell, the `#| gpu` ones
 included. What it cannot check is what only a GPU has (CUDA memory, bf16 speed), which is why
-`nbs/03_data.ipynb`, whose GPU cells test exactly that, is not in the list.
+`nbs/reference/03_data.ipynb`, whose GPU cells test exactly that, is not in the list.
 
     python scripts/dry_run_gpu_cells.py                  # every lesson
     python scripts/dry_run_gpu_cells.py 06_one_cycle     # some lessons
@@ -18,7 +18,8 @@ from fastcore.nbio import read_nb, write_nb, mk_cell
 from nbdev.test import test_nb
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ['05_finder', '06_one_cycle', '07_annealing', '08_fine_tuning', '09_rps_case_study', '10_optimizers']
+LESSONS = ['reference/05_finder', 'course/03_one_cycle', 'course/04_annealing', 'course/05_fine_tuning',
+           'course/06_case_study', 'course/07_optimizers']
 OUT = ROOT/'test-artifacts'/'dry_run'
 
 # A lesson picks its full size with this line in a `#| gpu` cell; the dry run picks it without a GPU. Lessons that
@@ -77,7 +78,7 @@ def dry_copy(name):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('lessons', nargs='*', default=LESSONS, help='notebook names in nbs/ (default: every lesson)')
+    ap.add_argument('lessons', nargs='*', default=LESSONS, help='notebooks under nbs/, without .ipynb (default: every lesson)')
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -88,12 +89,13 @@ def main():
         if not any(c.startswith('shrink') for c in changes):
             failed.append(name); print(f'{name}: no full-size settings found to shrink'); continue
         # the copy runs next to the lessons (same folder, same relative paths); nbdev skips names starting with _
-        copy = ROOT/'nbs'/f'_dry_run_{name}.ipynb'
+        src = ROOT/'nbs'/f'{name}.ipynb'
+        copy = src.parent/f'_dry_run_{src.name}'
         write_nb(nb, copy)
         t = time.time()
         try: ok, _ = test_nb(copy, skip_flags=['notest'], save=True, basepath=ROOT)
         finally:
-            if copy.exists(): shutil.move(copy, OUT/f'{name}.ipynb')
+            if copy.exists(): shutil.move(copy, OUT/src.name)
         print(f"{name}: {'ok' if ok else 'FAILED'} in {time.time() - t:.0f} s ({', '.join(changes)})", flush=True)
         if not ok: failed.append(name)
     print(f'executed copies in {OUT.relative_to(ROOT)}/')

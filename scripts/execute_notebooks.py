@@ -1,7 +1,7 @@
 """Execute the notebooks as Jupyter's Run All does and save them with their outputs, so that a learner can
 read a lesson before running it.
 
-Each notebook runs top to bottom in a fresh `python3` kernel (nbclient), working directory `nbs/`, every
+Each notebook runs top to bottom in a fresh `python3` kernel (nbclient), working directory the notebook's own folder, every
 cell included (the hidden test cells and the `#| gpu` cells too, which on a CPU only say what they would
 run). The executed notebook is then cleaned the way `nbdev-clean` cleans it (so `nbdev-clean` leaves it
 unchanged), without the widgets' saved state: a widget's output keeps its static picture (image/png or
@@ -36,9 +36,22 @@ WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
 STATIC = ('image/png', 'image/svg+xml', 'text/html')
 
 def notebooks(names=()):
-    "The notebooks in nbs/ (nbdev skips names starting with `_` or `.`), or those named (with or without .ipynb)."
-    if names: return [NBS / (n if n.endswith('.ipynb') else f'{n}.ipynb') for n in names]
-    return sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith(('_', '.')))
+    """The notebooks under nbs/ (its course/ and reference/ folders included; nbdev skips names starting with `_` or
+    `.`), or those named: a path under nbs/ or a bare name such as `03_one_cycle`, with or without .ipynb."""
+    every = sorted(p for p in NBS.rglob('*.ipynb')
+                   if not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts))
+    if not names: return every
+    def find(n):
+        n = n if n.endswith('.ipynb') else f'{n}.ipynb'
+        if (NBS / n).exists(): return NBS / n
+        hits = [p for p in every if p.name == n]
+        if len(hits) != 1: raise SystemExit(f'{n}: {"no" if not hits else "more than one"} notebook of that name under nbs/')
+        return hits[0]
+    return [find(n) for n in names]
+
+def manifest_key(path) -> str:
+    "A notebook's key in the manifest: its path under nbs/ ('course/03_one_cycle.ipynb')."
+    return Path(path).resolve().relative_to(NBS).as_posix()
 
 def cell_hash(source:str) -> str:
     "Short hash of a code cell's source: what the saved outputs were made from."
@@ -126,13 +139,13 @@ def execute(path, timeout=None):
     nbformat.write(collapse_hidden(static_frames(nb)), path)
     nbdev_clean(path)
     m = read_manifest()
-    m[path.name] = manifest_entry(nbformat.read(path, as_version=4), seconds)
+    m[manifest_key(path)] = manifest_entry(nbformat.read(path, as_version=4), seconds)
     write_manifest(m)
     return seconds
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('names', nargs='*', help='notebooks in nbs/ (default: all)')
+    ap.add_argument('names', nargs='*', help='notebooks under nbs/ (default: all)')
     ap.add_argument('--kernelspec-only', action='store_true',
                     help='add the kernelspec and collapse the #| hide cells, execute nothing')
     ap.add_argument('--timeout', type=float, default=None, help='seconds allowed per notebook')

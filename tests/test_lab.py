@@ -188,7 +188,7 @@ def test_the_landscape_readout_target_reads_as_a_target():
 def test_the_lessons_hidden_tests_use_labs_of_their_own():
     import json
     from pathlib import Path
-    nb = json.loads((Path(__file__).parents[1] / 'nbs' / '11_lab.ipynb').read_text())
+    nb = json.loads((Path(__file__).parents[1] / 'nbs' / 'reference' / '11_lab.ipynb').read_text())
     shown = ('spiral_lab', 'landscape_lab')
     hidden = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code' and ''.join(c['source']).startswith('#| hide')]
     assert hidden and not [h for h in hidden if any(name in h for name in shown)]

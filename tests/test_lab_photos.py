@@ -161,7 +161,7 @@ def test_every_family_and_optimizer_starts_at_the_photos_good_rate():
 def test_the_gpu_skip_line_names_what_the_lesson_has():
     import json
     from pathlib import Path
-    nb = json.loads((Path(__file__).parents[1] / 'nbs' / '12_lab_photos.ipynb').read_text())
+    nb = json.loads((Path(__file__).parents[1] / 'nbs' / 'reference' / '12_lab_photos.ipynb').read_text())
     sources = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code']
     gpu = next(s for s in sources if s.startswith('#| gpu'))
     assert 'FULL_SIZE)' in gpu and any(s.lstrip().startswith('import') and 'FULL_SIZE = ' in s for s in sources)

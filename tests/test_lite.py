@@ -84,8 +84,8 @@ def test_browser_wheel_declares_only_browser_safe_dependencies(tmp_path):
 
 def test_lessons_lose_only_what_needs_full_python():
     for name in build_lite.LESSONS:
-        src = json.loads((ROOT / 'nbs' / name).read_text())
-        nb = build_lite.lesson_for_browser(ROOT / 'nbs' / name)
+        src = json.loads((ROOT / 'nbs' / 'reference' / name).read_text())
+        nb = build_lite.lesson_for_browser(ROOT / 'nbs' / 'reference' / name)
         code = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code']
         assert code[0].startswith('%pip install -q lr_tutor')
         assert not any(build_lite.NEEDS_FULL_PYTHON.search(c) for c in code if not c.startswith('#| export'))
@@ -96,7 +96,7 @@ def test_lessons_lose_only_what_needs_full_python():
 def test_lesson_00_runs_without_torch():
     "Lesson 00 as the site has it runs (Run All, CPython) with torch, fastai and ipympl blocked."
     import nbclient, nbformat
-    nb = nbformat.from_dict(build_lite.lesson_for_browser(ROOT / 'nbs' / '00_schedules.ipynb'))
+    nb = nbformat.from_dict(build_lite.lesson_for_browser(ROOT / 'nbs' / 'reference' / '00_schedules.ipynb'))
     setup = next(c for c in nb.cells if c.cell_type == 'code')
     setup.source = BLOCKER.format(blocked=BLOCKED).split('    started = []')[0]      # instead of %pip install
     nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}

@@ -15,8 +15,9 @@ MAX_BYTES = 3_000_000   # plots at default dpi and tables: a lesson is a few hun
 @pytest.mark.parametrize('path', ex.notebooks(), ids=lambda p: p.stem)
 def test_outputs_saved_and_fresh(path):
     fix = FIX.format(path.stem)
-    assert path.name in MANIFEST, f'{path.name} was never executed by scripts/execute_notebooks.py: {fix}'
-    entry, nb = MANIFEST[path.name], nbformat.read(path, as_version=4)
+    key = ex.manifest_key(path)
+    assert key in MANIFEST, f'{key} was never executed by scripts/execute_notebooks.py: {fix}'
+    entry, nb = MANIFEST[key], nbformat.read(path, as_version=4)
     recorded = [line.split() for line in entry['code_cells']]
     cells = ex.code_cells(nb)
     assert len(cells) == len(recorded), f'{path.name}: {len(cells)} code cells now, {len(recorded)} when executed: {fix}'
@@ -37,7 +38,7 @@ def test_opens_without_asking(path):
     assert path.stat().st_size < MAX_BYTES, f'{path.name} is {path.stat().st_size / 1e6:.1f} MB'
 
 def test_manifest_names_only_notebooks_that_exist():
-    names = {p.name for p in ex.notebooks()}
+    names = {ex.manifest_key(p) for p in ex.notebooks()}
     test = [n for n in MANIFEST if n not in names]
     assert not test, f'nbs/.outputs.json lists notebooks that are gone: {test}'
 

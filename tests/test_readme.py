@@ -61,7 +61,7 @@ def test_links_work_on_pypi(long_description):
 
 def test_relative_link_becomes_absolute():
     repo = rr.repository()
-    assert rr.absolute('06_one_cycle.ipynb', repo=repo) == f'{repo}/blob/main/nbs/06_one_cycle.ipynb'
+    assert rr.absolute('course/03_one_cycle.ipynb', repo=repo) == f'{repo}/blob/main/nbs/course/03_one_cycle.ipynb'
     assert rr.absolute('images/lab.png', repo=repo).startswith('https://raw.githubusercontent.com/')
     assert rr.absolute('images/lab.png', repo=repo).endswith('/main/nbs/images/lab.png')
     assert rr.absolute('../lr_tutor/sample_data/rps/README.md', repo=repo) == \

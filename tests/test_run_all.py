@@ -1,5 +1,5 @@
 """Run All on a CPU never fails: every notebook in nbs/ executes top to bottom in a fresh python3 kernel,
-as Jupyter's Run All does (nbclient, working directory nbs/, no nbdev flags: the hidden test cells and the
+as Jupyter's Run All does (nbclient, working directory the notebook's folder, no nbdev flags: the hidden test cells and the
 `#| gpu` cells run too, and on a CPU the latter only say what they would run). Each notebook gets at most
 LR_TUTOR_RUN_ALL_TIMEOUT seconds (default 300), LR_TUTOR_RUN_ALL_WORKERS notebooks at a time (default 2,
 one torch thread each unless OMP_NUM_THREADS says otherwise). Nothing is written back to the notebooks.
