@@ -91,3 +91,10 @@ def test_the_photos_lab_without_torch_says_what_it_needs():
     ''')
     kind, message = out.split('\\n', 1) if '\\n' in out else out.split('\n', 1)
     assert kind == 'HTML' and 'needs a full Python install with torch and fastai' in message and 'Traceback' not in message
+
+def test_evidence_needs_no_torch_and_no_widgets():
+    "The course's comparisons work on numbers from anywhere (the spiral, the photos, a sweep): scipy and pandas only."
+    code = ('import sys, lr_tutor.evidence; '
+            "print(sorted(m for m in ('torch', 'fastai', 'ipywidgets', 'anywidget', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == '[]', out
