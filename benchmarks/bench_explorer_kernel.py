@@ -20,12 +20,26 @@ sys.path.insert(0, str(ROOT))
 import matplotlib
 matplotlib.use('agg')
 from lr_tutor.schedules import one_cycle                                  # noqa: E402
-from lr_tutor.explore import Explorer, explore, time_updates, png_bytes   # noqa: E402
+from lr_tutor.explore import Explorer, explore                           # noqa: E402
+from lr_tutor.frames import png_bytes                                     # noqa: E402
 FIGSIZE = inspect.signature(Explorer).parameters['figsize'].default    # the naive figures: the explorer's size
 
 RESULTS = ROOT / 'benchmarks' / 'explorer_latency.json'
 CASE = dict(lr_max=1e-3, n_epochs=10)
 STEPS = 10_000
+
+def time_updates(explorer:Explorer, param:str='lr_max', n:int=40, factor:float=10**.05) -> np.ndarray:
+    "Seconds per update, frame sent included: set `param` `n` times, each `factor` times the last, and back."
+    w = explorer.sliders[param]
+    start, out = w.value, []
+    for i in range(1, n + 1):
+        t0 = time.perf_counter()
+        w.value = start * factor ** (i if i <= n // 2 else n - i)
+        explorer.flush()
+        out.append(time.perf_counter() - t0)
+    w.value = start
+    explorer.flush()
+    return np.array(out)
 
 def summary(wall_s, cpu_s=None):
     ms = np.asarray(wall_s) * 1e3

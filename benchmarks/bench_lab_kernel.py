@@ -38,8 +38,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     import torch
     torch.set_num_threads(1)
-    from lr_tutor.engine import TASKS, Spiral, train, train_many, start_schedule
-    from lr_tutor.lab import RunPlot, lab
+    from lr_tutor.engine import TASKS, Spiral, train, train_many
+    from lr_tutor.lab_shell import start_schedule
+    from lr_tutor.run_plot import RunPlot
+    from lr_tutor.lab import lab
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests'))
     from torch_reference import torch_train
     from lr_tutor.schedules import one_cycle

@@ -3,7 +3,7 @@
 1. Spiral: N configurations (families x rates x seeds, default 10,000), `lab.train` in a loop vs `sweep` on an
    embedded Ray (its start included). Ray's start and its per-trial overhead are measured apart, and the
    crossover (the sweep size from which Ray wins here) follows from the measured pieces.
-2. Photos at the CPU size: 3 schedules x 3 seeds, `fit_photos` one after another in this process (torch on every
+2. Photos at the CPU tier: 3 schedules x 3 seeds, `fit_photos` one after another in this process (torch on every
    core) vs `sweep(task='photos')`, one trial per run, as many at a time as cores, on the Ray started above.
    The sweep is also run with twice the seeds: its fixed cost (Tune's start, each worker's torch and fastai
    imports) and its cost per added run follow, with the ratio at the margin and the size from which it wins.
@@ -70,13 +70,13 @@ def spiral_sweep(args, configs, storage, slots, start, loop, batched):
 
 
 def photos(args, storage, slots, cpus):
-    "Photos at the CPU size: the loop in process [anchor] against the sweep, at two sizes (fixed and marginal costs)."
+    "Photos at the CPU tier: the loop in process [anchor] against the sweep, at two sizes (fixed and marginal costs)."
     import torch
-    from lr_tutor.lab_photos import fit_photos, photo_dls, SIZES
+    from lr_tutor.photos import fit_photos, photo_dls, TIERS
     from lr_tutor.schedules import constant, one_cycle, sgdr
     from lr_tutor.sweep import sweep
     seeds = tuple(range(args.photo_seeds))
-    e = SIZES['cpu']['n_epochs']
+    e = TIERS['cpu']['n_epochs']
     schedules = [one_cycle(1e-2, e), constant(1e-3, e), sgdr(1e-2, 0., 2, 1, e // 2)]
     torch.set_num_threads(cpus)
     fit_photos(photo_dls('cpu'), constant(1e-3, 1), 0)          # warm-up: one-off costs out of the timing

@@ -39,7 +39,7 @@ SERVICE_WORKER = '@jupyterlite/application-extension:service-worker-manager'
 # Code cells of a lesson that need a full Python install: torch, fastai, Keras, ipympl, threads (Pyodide starts none).
 # `#| export` cells are the library's own source, which imports without them (tests/test_lite.py): always kept.
 NEEDS_FULL_PYTHON = re.compile(r'^\s*(import|from)\s+(torch|torchvision|fastai|keras|tensorflow|ipympl|nbdev)\b'
-                               r'|\b(Thread|ThreadPoolExecutor|time_updates|to_fastai|to_torch|to_keras'
+                               r'|\b(Thread|ThreadPoolExecutor|to_fastai|to_torch|to_keras'
                                r'|lab_photos|photo_lab|rps_dls|lr_find|subprocess)\b', re.M)
 FULL_PYTHON_NOTE = ('*In the browser:* {left_out}what needs torch, fastai, Keras, ipympl or threads (the adapters, the '
                     'photos) runs after `pip install lr_tutor`; the full lesson, with its outputs, is in the '

@@ -19,6 +19,7 @@ A code cell edited after the run no longer matches its hash.
 
     python scripts/execute_notebooks.py                      # every notebook in nbs/
     python scripts/execute_notebooks.py 06_one_cycle index   # some of them
+    python scripts/execute_notebooks.py --passes 2 11_lab    # Run All twice in one kernel (saves the first pass)
     python scripts/execute_notebooks.py --kernelspec-only    # only add the kernelspec, run nothing
 
 Run it with the full photo set (LR_TUTOR_DATA) and one notebook at a time, as the committed outputs are
@@ -82,12 +83,15 @@ def collapse_hidden(nb):
         else: cell.metadata.pop('jupyter', None)
     return nb
 
-def run_notebook(path, timeout:float=None, cell_timeout:float=None, nb=None):
-    """Execute notebook `path` (or `nb`, read from it) in a fresh python3 kernel, cell by cell, in its folder.
-    `timeout` limits the whole notebook (each cell gets what is left of it), `cell_timeout` each cell.
-    Returns the executed notebook and the seconds it took; a failing cell raises nbclient's CellExecutionError."""
+def run_notebook(path, timeout:float=None, cell_timeout:float=None, nb=None, passes:int=1):
+    """Execute notebook `path` (or `nb`, read from it) in a fresh python3 kernel, cell by cell, in its folder;
+    `passes` times over in that one kernel, as a learner who presses Run All again does (the notebook keeps
+    the first pass's outputs; a later pass runs on a copy). `timeout` limits each pass (each cell gets what is
+    left of it), `cell_timeout` each cell. Returns the executed notebook and the seconds it took, all passes;
+    a failing cell raises nbclient's CellExecutionError, its message naming the pass after the first."""
+    import copy
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
     path = Path(path)
     nb = nb or nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name=kernel_name(), resources={'metadata': {'path': str(path.parent)}},
@@ -95,12 +99,17 @@ def run_notebook(path, timeout:float=None, cell_timeout:float=None, nb=None):
                             timeout=int(cell_timeout or timeout) if (cell_timeout or timeout) else None)
     start = time.time()
     with client.setup_kernel():
-        for i, cell in enumerate(nb.cells):
-            if timeout is not None:
-                left = timeout - (time.time() - start)
-                if left <= 0: raise CellTimeoutError(f'{path.name}: over {timeout:.0f} s before cell {i}')
-                client.timeout = max(1, int(min(left, cell_timeout or left)))   # nbclient wants whole seconds
-            client.execute_cell(cell, i)
+        for n in range(1, passes + 1):
+            cells, pass_start = nb.cells if n == 1 else copy.deepcopy(nb.cells), time.time()
+            for i, cell in enumerate(cells):
+                if timeout is not None:
+                    left = timeout - (time.time() - pass_start)
+                    if left <= 0: raise CellTimeoutError(f'{path.name}: over {timeout:.0f} s before cell {i} (pass {n})')
+                    client.timeout = max(1, int(min(left, cell_timeout or left)))   # nbclient wants whole seconds
+                try: client.execute_cell(cell, i)
+                except CellExecutionError as e:
+                    if n > 1: e.traceback = f'Run All pass {n}, in the kernel of pass {n - 1}, which succeeded:\n{e}'
+                    raise
     return nb, time.time() - start
 
 def static_frames(nb):
@@ -132,10 +141,11 @@ def read_manifest():
 def write_manifest(m):
     MANIFEST.write_text(json.dumps(dict(sorted(m.items())), indent=1) + '\n')
 
-def execute(path, timeout=None):
-    "Run `path`, save it with its outputs, clean it, and record it in the manifest; the seconds it took."
+def execute(path, timeout=None, passes:int=1):
+    """Run `path` (`passes` times in one kernel: the outputs saved are the first pass's), save it with its outputs,
+    clean it, and record it in the manifest; the seconds it took."""
     nb = add_kernelspec(nbformat.read(path, as_version=4))
-    nb, seconds = run_notebook(path, timeout=timeout, nb=nb)
+    nb, seconds = run_notebook(path, timeout=timeout, nb=nb, passes=passes)
     nbformat.write(collapse_hidden(static_frames(nb)), path)
     nbdev_clean(path)
     m = read_manifest()
@@ -148,7 +158,9 @@ def main():
     ap.add_argument('names', nargs='*', help='notebooks under nbs/ (default: all)')
     ap.add_argument('--kernelspec-only', action='store_true',
                     help='add the kernelspec and collapse the #| hide cells, execute nothing')
-    ap.add_argument('--timeout', type=float, default=None, help='seconds allowed per notebook')
+    ap.add_argument('--timeout', type=float, default=None, help='seconds allowed per notebook (per pass)')
+    ap.add_argument('--passes', type=int, default=1,
+                    help='Run All this many times in one kernel, as tests/test_run_all.py does (2); the first pass is saved')
     args = ap.parse_args()
     print(f"LR_TUTOR_DATA={os.environ.get('LR_TUTOR_DATA', '(not set: the default photo set)')}, "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(not set)')}", flush=True)
@@ -157,6 +169,7 @@ def main():
             nbformat.write(collapse_hidden(add_kernelspec(nbformat.read(path, as_version=4))), path); nbdev_clean(path)
             print(f'{path.name}: kernelspec set, hidden cells collapsed'); continue
         print(f'{path.name}: running...', flush=True)
-        print(f'{path.name}: Run All took {execute(path, args.timeout):.0f} s; saved with its outputs', flush=True)
+        print(f'{path.name}: Run All (x{args.passes}) took {execute(path, args.timeout, args.passes):.0f} s; saved with its outputs',
+              flush=True)
 
 if __name__ == '__main__': sys.exit(main())

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The learner's install, tested: a FRESH virtualenv gets exactly what `scripts/lessons.sh --install-only` installs
 # (CI's torch pair pinned through .ci/constraints.txt, which adds no package), then every notebook runs as Jupyter's
-# Run All in a kernel of that virtualenv (nbclient, from the developer's environment, drives it), and the checkout
+# Run All in a kernel of that virtualenv, twice in the same kernel (nbclient, from the developer's environment, drives
+# it: tests/test_run_all.py), and the checkout
 # must be unchanged afterwards: no lesson writes library files or anything else under lr_tutor/ or nbs/.
 #
 #   bash scripts/learner_run_all.sh                  # every notebook

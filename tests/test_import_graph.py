@@ -1,59 +1,76 @@
-"""The package's structure: no import cycle (imports inside functions count too), the training engine free of
-widgets and torch, and the browser's modules (JupyterLite: no torch, fastai or ipympl) importable without them
-and without starting a thread."""
-import ast, subprocess, sys, textwrap
+"""The package's structure (read by scripts/import_graph.py, which draws the reference's "How it is built" page): no
+import cycle (imports inside functions count too), no registry written by another module, the training engine
+free of widgets and torch, the photos' training free of widgets (a Ray worker loads no ipywidgets), and the
+browser's modules (JupyterLite: no torch, fastai or ipympl) importable without them and without starting a thread."""
+import ast, importlib.util, subprocess, sys, textwrap
 from pathlib import Path
-import lr_tutor
 
-PKG = Path(lr_tutor.__file__).parent
-
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PKG.parent).with_suffix('').parts
-    return '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
-
-def imports_of(path: Path) -> set:
-    "The lr_tutor modules `path` imports, anywhere in it (module level or inside a function)."
-    name, out = module_name(path), set()
-    package = name if path.name == '__init__.py' else name.rpartition('.')[0]
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import): found = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ''
-            if node.level:
-                up = package.split('.')[:len(package.split('.')) - node.level + 1]
-                base = '.'.join(up + ([base] if base else []))
-            found = [base] + [f'{base}.{a.name}' for a in node.names]
-        else: continue
-        out |= {m for m in found if m.split('.')[0] == 'lr_tutor'}
-    return out
-
-def graph() -> dict:
-    mods = {module_name(p): p for p in PKG.rglob('*.py')}
-    return {m: {i for i in imports_of(p) if i in mods and i != m} for m, p in mods.items()}
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location('import_graph', ROOT / 'scripts' / 'import_graph.py')
+ig = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(ig)
+WIDGETS = ('ipywidgets', 'anywidget', 'traitlets', 'ipympl')
 
 def test_the_graph_sees_the_package():
-    g = graph()
-    assert {'lr_tutor.engine', 'lr_tutor.lab', 'lr_tutor.lab_photos', 'lr_tutor.explore', 'lr_tutor.schedules'} <= set(g)
-    assert 'lr_tutor.engine' in g['lr_tutor.lab'] and 'lr_tutor.lab' in g['lr_tutor.lab_photos']
+    g = ig.graph()
+    assert {'lr_tutor.engine', 'lr_tutor.lab', 'lr_tutor.lab_photos', 'lr_tutor.photos', 'lr_tutor.explore',
+            'lr_tutor.controls', 'lr_tutor.schedules'} <= set(g)
+    assert 'lr_tutor.lab_shell' in g['lr_tutor.lab'] and 'lr_tutor.photos' in g['lr_tutor.lab_photos']
+    assert 'lr_tutor.lab_photos' in g['lr_tutor.lab']          # lab() opens the photos lab: an import, not a registry
+    assert ig.floors(g)['lr_tutor.lab'] > ig.floors(g)['lr_tutor.lab_photos'] > ig.floors(g)['lr_tutor.lab_shell']
 
 def test_no_import_cycle():
-    g, state, stack = graph(), {}, []
-    def visit(m):
-        state[m] = 'open'; stack.append(m)
-        for n in sorted(g[m]):
-            if state.get(n) == 'open': raise AssertionError('import cycle: ' + ' -> '.join(stack[stack.index(n):] + [n]))
-            if n not in state: visit(n)
-        state[m] = 'done'; stack.pop()
-    for m in sorted(g):
-        if m not in state: visit(m)
+    cycle = ig.find_cycle(ig.graph())
+    assert cycle is None, 'import cycle: ' + ' -> '.join(cycle)
+
+def test_the_cycle_finder_finds_one():
+    "The check above could fail."
+    assert ig.find_cycle({'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': set()}) == ['a', 'b', 'c', 'a']
+
+def test_every_module_says_its_job():
+    g = ig.graph()
+    jobs = {m: ig.job(m) for m in ig.modules(g)}
+    assert all(len(j) > 30 for j in jobs.values()), {m: j for m, j in jobs.items() if len(j) <= 30}
+
+def assigned_subscripts(path:Path) -> set:
+    "Names of the module-level dicts `path` writes into (`NAME[key] = ...`) outside any function or class."
+    out = set()
+    for node in ast.parse(path.read_text()).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        out |= {t.value.id for t in targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
+    return out
+
+def test_no_module_writes_another_modules_registry_at_import():
+    "A module may fill its own registry as it loads (schedules' families, the engine's tasks), never one it imported."
+    for path in ig.PKG.glob('*.py'):
+        tree = ast.parse(path.read_text())
+        imported = {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
+        assert not assigned_subscripts(path) & imported, (path.name, assigned_subscripts(path) & imported)
+    # registration by another module's function, at import: only the owner registers its own
+    registrations = {p.name for p in ig.PKG.glob('*.py') for n in ast.parse(p.read_text()).body
+                     if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                     and getattr(n.value.func, 'id', '') == 'register_task'}
+    assert registrations == {'engine.py'}, registrations
+
+def top_level_imports(path:Path) -> set:
+    top = [n for n in ast.parse(path.read_text()).body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    return {a.name.split('.')[0] for n in top if isinstance(n, ast.Import) for a in n.names} | {
+        (n.module or '').split('.')[0] for n in top if isinstance(n, ast.ImportFrom) and not n.level}
 
 def test_the_engine_imports_no_widgets_and_no_torch():
-    src = (PKG / 'engine.py').read_text()
-    top = [n for n in ast.parse(src).body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    names = {a.name.split('.')[0] for n in top if isinstance(n, ast.Import) for a in n.names} | {
-        (n.module or '').split('.')[0] for n in top if isinstance(n, ast.ImportFrom) and not n.level}
-    assert not names & {'torch', 'fastai', 'ipywidgets', 'anywidget', 'matplotlib', 'ipympl', 'traitlets'}, names
-    assert graph()['lr_tutor.engine'] <= {'lr_tutor.schedules'}
+    names = top_level_imports(ig.PKG / 'engine.py')
+    assert not names & {'torch', 'fastai', 'matplotlib', *WIDGETS}, names
+    assert ig.graph()['lr_tutor.engine'] <= {'lr_tutor.schedules'}
+
+def test_importing_the_photos_training_loads_no_widgets():
+    "A Ray worker of a photos sweep imports lr_tutor.photos (and the sweep): no widget module comes with them."
+    out = subprocess.run([sys.executable, '-c', textwrap.dedent(f'''
+        import sys
+        import lr_tutor.photos, lr_tutor.sweep
+        print(sorted({{m.split('.')[0] for m in sys.modules}} & set({WIDGETS!r})))''')],
+        capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ['[]'], out.stdout
+    assert not {'lr_tutor.lab', 'lr_tutor.lab_shell', 'lr_tutor.lab_photos'} & ig.graph()['lr_tutor.photos']
 
 BLOCKED = textwrap.dedent('''
     import sys, threading, importlib.abc
@@ -89,7 +106,7 @@ def test_the_photos_lab_without_torch_says_what_it_needs():
         print(type(w).__name__)
         print(w.value)
     ''')
-    kind, message = out.split('\\n', 1) if '\\n' in out else out.split('\n', 1)
+    kind, message = out.split('\n', 1)
     assert kind == 'HTML' and 'needs a full Python install with torch and fastai' in message and 'Traceback' not in message
 
 def test_evidence_needs_no_torch_and_no_widgets():

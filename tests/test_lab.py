@@ -88,7 +88,7 @@ def test_a_registered_task_trains_by_name():
     finally: TASKS.pop('ravine')
 
 # --- what a learner meets: each lab here is the test's own ---
-from lr_tutor.engine import start_schedule
+from lr_tutor.lab_shell import start_schedule
 from lr_tutor.lab import lab
 
 @pytest.mark.parametrize('task', ['spiral', 'landscape'])

@@ -5,15 +5,16 @@ import numpy as np
 import pytest
 import torch
 from lr_tutor.lab import lab
-from lr_tutor.lab_photos import PhotoLab, PhotoRun, SIZES, fmt_epochs, photo_dls
+from lr_tutor.lab_photos import PhotoLab, fmt_epochs
+from lr_tutor.photos import PhotoRun, TIERS, fit_photos
 from lr_tutor.schedules import constant, cosine, one_cycle
 
 @pytest.fixture(scope='module')
 def L():
-    return lab(one_cycle(lr_max=1e-2, n_epochs=3), task='photos', size='cpu')
+    return lab(one_cycle(lr_max=1e-2, n_epochs=3), task='photos', tier='cpu')
 
 def test_lab_dispatches_to_photos(L):
-    assert isinstance(L, PhotoLab) and L.size == 'cpu' and L.task.arch == SIZES['cpu']['arch']
+    assert isinstance(L, PhotoLab) and L.tier == 'cpu' and L.task.arch == TIERS['cpu']['arch']
 
 def test_train_returns_runs_with_the_rates_fastai_set(L):
     n = len(L.runs)
@@ -71,20 +72,20 @@ def test_moving_sliders_trains_nothing(L):
     assert len(L.runs) == n and L.n_frames == frames and not L.training
 
 def test_schedule_without_momentum_and_sgd():
-    S = lab(constant(lr=.05, n_epochs=2), task='photos', size='cpu', optimizer='sgd')
+    S = lab(constant(lr=.05, n_epochs=2), task='photos', tier='cpu', optimizer='sgd')
     r, = S.train()
     np.testing.assert_allclose(r.lr, .05)
     np.testing.assert_allclose(r.mom, .9)         # fastai's SGD momentum, untouched by a schedule without one
     assert r.optimizer == 'sgd' and r.diverged is None
 
 def test_diverging_run_is_marked():
-    D = lab(constant(lr=1e4, n_epochs=2), task='photos', size='cpu', optimizer='sgd')
+    D = lab(constant(lr=1e4, n_epochs=2), task='photos', tier='cpu', optimizer='sgd')
     r, = D.train()
     assert r.diverged is not None and math.isnan(r.final_accuracy) and np.isnan(r.loss[r.diverged:]).all()
     assert 'diverged' in D.status.value and 'diverged' in D.table.value
 
 def test_no_photos_is_a_message():
-    E = lab('one_cycle', task='photos', size='cpu', path='/nonexistent/photos')
+    E = lab('one_cycle', task='photos', tier='cpu', path='/nonexistent/photos')
     with pytest.raises(FileNotFoundError, match='not a rps dataset'): E.train()
     assert 'not a rps dataset' in E.status.value and len(E.runs) == 0 and not E.train_button.disabled
     E.train_button.click()                        # the button: shown, not raised
@@ -92,22 +93,22 @@ def test_no_photos_is_a_message():
     assert 'not a rps dataset' in E.status.value
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='a GPU is here')
-def test_gpu_size_without_a_gpu():
-    G = lab('one_cycle', task='photos', size='gpu')
+def test_gpu_tier_without_a_gpu():
+    G = lab('one_cycle', task='photos', tier='gpu')
     assert 'needs a CUDA GPU' in G.status.value and G.train_button.disabled
     with pytest.raises(ValueError, match='needs a CUDA GPU'): G.train()
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
-def test_gpu_size_trains(tmp_path):
+def test_gpu_tier_trains(tmp_path):
     import os
-    G = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', size='gpu',
+    G = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', tier='gpu',
             path=None if os.environ.get('LR_TUTOR_DATA') else __import__('lr_tutor.data').data.SAMPLE_DIR / 'rps')
     r, = G.train()
-    assert r.size == 'gpu' and r.epochs == 2 and G.learn.dls.device.type == 'cuda'
-    print(f'GPU size: {r.seconds:.1f} s per run ({G.dls().source})')
+    assert r.tier == 'gpu' and r.epochs == 2 and G.learn.dls.device.type == 'cuda'
+    print(f'GPU tier: {r.seconds:.1f} s per run ({G.dls().source})')
 
 def test_the_buttons_train_three_seeds_in_the_background():
-    B = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', size='cpu')
+    B = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', tier='cpu')
     B.three_seeds.value = True
     B.train_button.click()                       # what a click does: returns at once, the fit runs in a thread
     assert B.training or len(B.runs) > 0
@@ -116,7 +117,6 @@ def test_the_buttons_train_three_seeds_in_the_background():
     assert 'finished: 3 runs' in B.status.value and 'epoch 2/2' in B.progress.value
 
 def test_the_live_view_does_not_change_the_run(L):
-    from lr_tutor.lab_photos import fit_photos
     r, = L.train(seeds=(0,), schedule=one_cycle(lr_max=1e-2, n_epochs=2))
     bare, _ = fit_photos(L.dls(), r.schedule, seed=0)      # no lab, no drawing
     np.testing.assert_array_equal(r.loss, bare.loss)
@@ -126,7 +126,7 @@ def test_stop_before_the_first_batch_keeps_a_stopped_run():
     stop_first = [True]
     def before_fit(lab):              # as if Stop came while the Learner was being made
         if stop_first.pop() if stop_first else False: lab.stop()
-    S = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', size='cpu', before_fit=before_fit)
+    S = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', tier='cpu', before_fit=before_fit)
     new = S.train(seeds=(0, 1))
     assert len(new) == 1 and new[0].stopped and new[0].n_steps == 0 and new[0].epochs == 0
     assert S.runs.stopped.tolist() == [True] and 'stopped' in S.table.value
@@ -136,7 +136,7 @@ def test_stop_before_the_first_batch_keeps_a_stopped_run():
 def test_a_stopped_run_is_never_the_best_and_every_line_says_the_same_epochs():
     def stop_mid_epoch(rec):
         if len(rec.t) == rec.batches_per_epoch + 3: S.stop()     # part way through the second epoch
-    S = lab(one_cycle(lr_max=1e-2, n_epochs=1), task='photos', size='cpu', on_batch=stop_mid_epoch)
+    S = lab(one_cycle(lr_max=1e-2, n_epochs=1), task='photos', tier='cpu', on_batch=stop_mid_epoch)
     done, = S.train()
     stopped, = S.train(schedule=one_cycle(lr_max=1e-2, n_epochs=3))
     assert stopped.stopped and 1 < stopped.epochs < 2 and not done.stopped
@@ -147,13 +147,13 @@ def test_a_stopped_run_is_never_the_best_and_every_line_says_the_same_epochs():
     assert f'<td>{shown}</td>' in S.table.value
 
 def test_training_a_schedule_shows_it_in_the_sliders_and_code():
-    S = lab('cosine', task='photos', size='cpu')
+    S = lab('cosine', task='photos', tier='cpu')
     s = one_cycle(lr_max=S.schedule.peak_lr(), n_epochs=1)
     S.train(schedule=s)
     assert S.schedule == s == S.result.schedule and 'one_cycle(' in S.code.value and S.controls.family.value == 'one_cycle'
 
 def test_every_family_and_optimizer_starts_at_the_photos_good_rate():
-    S = lab('cosine', task='photos', size='cpu')
+    S = lab('cosine', task='photos', tier='cpu')
     for family in ('one_cycle', 'constant', 'sgdr'):
         S.controls.family.value = family
         assert S.schedule.peak_lr() == pytest.approx(S.task.lr['adam']) and S.schedule.n_epochs == pytest.approx(S.task.n_epochs, rel=.01)
@@ -167,7 +167,7 @@ def test_the_gpu_skip_line_names_what_the_lesson_has():
     assert 'FULL_SIZE)' in gpu and any(s.lstrip().startswith('import') and 'FULL_SIZE = ' in s for s in sources)
 
 def test_a_schedule_without_momentum_shows_the_flat_momentum_fastai_uses():
-    S = lab('constant', task='photos', size='cpu')
+    S = lab('constant', task='photos', tier='cpu')
     line = S.schedule_plot.drawing.mom_lines[0]
     assert line.get_visible() and S.schedule_plot.drawing.mom_ax.get_visible()
     np.testing.assert_array_equal(np.unique(line.get_ydata()), [.9])

@@ -87,7 +87,7 @@ def test_base_contract_rows_equal_runs_apart(local_ray, tmp_path):
 
 def test_photos_sweep_reports_every_epoch(local_ray, tmp_path):
     import torch
-    from lr_tutor.lab_photos import fit_photos, photo_dls
+    from lr_tutor.photos import fit_photos, photo_dls
     s = one_cycle(1e-2, 2)
     sw = sweep([s], task='photos', seeds=(0, 1), size='cpu', storage=str(tmp_path), progress=False)
     assert len(sw.runs) == 2 and list(sw.runs.epochs) == [2., 2.] and not sw.runs.stopped.any()
