@@ -21,6 +21,7 @@ from matplotlib.transforms import Bbox
 from .schedules import FAMILIES, Param, Schedule, fmt_rate, warmup, WARMUP_PARAMS
 from .frames import BlitCanvas, FramePipeline, later, png_bytes
 from .engine import family_name
+from .slider_keys import slider_keys
 
 # %% auto #0
 __all__ = ['MomsSliders', 'ERROR_COLOR', 'GHOST_ALPHA', 'BACKENDS', 'RATE_FORMAT', 'LogSlider', 'Slider', 'IntSlider',
@@ -753,7 +754,8 @@ def _set_disabled(w, disabled:bool):
 
 class ScheduleControls(W.VBox):
     """The controls of a schedule: a family dropdown, the owner's `extra` toggles, a warm-up toggle, a row per
-    parameter (slider, typed readout, message) and an error line under them. `schedule`: what they describe
+    parameter (slider, typed readout, message) and an error line under them; its sliders keep their arrow keys
+    in Notebook 7 too (`slider_keys`). `schedule`: what they describe
     (the last valid one), a trait: observe it to hear of each new one. `sliders`: parameter name ->
     widget (the family's, then the warm-up's); `key()` and `steps()`: what frames drawn ahead are keyed by.
     `start(factory) -> Schedule`: where a family starts the first time it is chosen (default: its defaults; a lab
@@ -779,7 +781,7 @@ class ScheduleControls(W.VBox):
         self.param_box = W.VBox()
         self.moved = None                     # the slider moved last: its next steps are drawn ahead first
         self._holding = False                 # values being set together (`set_values`): one update for them all
-        super().__init__([W.HBox(self.toggles), self.param_box, self.error], layout=W.Layout(width='380px'))
+        super().__init__([W.HBox(self.toggles), self.param_box, self.error, slider_keys()], layout=W.Layout(width='380px'))
         self.add_class('lr-tutor-controls')
         self._make_sliders()
         self._update()

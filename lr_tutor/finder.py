@@ -409,6 +409,7 @@ class LRPicker:
     "The finder plot with a log slider along the LR axis and a suggestion menu; `value` is the chosen rate."
     def __init__(self, test:RangeTest, how:str='median', value=None, figsize=(8, 4.5)):
         import ipywidgets as W
+        from lr_tutor.slider_keys import slider_keys
         from matplotlib.figure import Figure
         self.test = test
         self.choices = {nm: v for nm, v in test.stable(how).items() if math.isfinite(v)}
@@ -433,7 +434,8 @@ class LRPicker:
         self._syncing = False
         self.choice.observe(self._on_choice, 'value')
         self.slider.observe(self._on_slider, 'value')
-        self.widget = W.VBox([W.HBox([self.choice, self.slider, self.readout]), self.image])
+        # slider_keys: its arrow keys move the slider in Notebook 7 too
+        self.widget = W.VBox([W.HBox([self.choice, self.slider, self.readout]), self.image, slider_keys()])
         self._draw()
 
     @property
