@@ -19,7 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tests'))
-from test_lite import Site, browser_page, built_site, run_try_it, slider_handle  # noqa: E402
+from conftest import slider_handle  # noqa: E402
+from test_lite import Site, browser_page, built_site, run_try_it  # noqa: E402
 
 # In the page: `arm()` makes window.__lat a promise of {frame, settled} (ms from the next keydown to the first
 # drawImage on the lab's canvas, and to the later of that and the readouts' first change).
@@ -51,7 +52,7 @@ def presses(page, root, n:int, pause:float) -> list[dict]:
     "Press ArrowLeft `n` times on the lab's lr_max slider, `pause` s apart (a person's pace: frames ahead land)."
     root.locator('.lr-tutor-lab-figure').scroll_into_view_if_needed()
     time.sleep(2)
-    handle = slider_handle(root, 'lr_max')
+    handle = slider_handle(page, 'lr_max', root)
     handle.focus()
     out = []
     for _ in range(n):

@@ -19,6 +19,7 @@ from .schedules import FAMILIES, Param, Schedule, WARMUP_PARAMS, family_defaults
 from .sliders import (ExactSlider, IntSlider, ParamRow, TupleSliders, TypedReadout, ZeroOrLogSlider, leaves,
     param_widget, slider_span)
 from .markup import error_html
+from .slider_keys import slider_keys
 
 # %% auto #0
 __all__ = ['key_entry', 'ScheduleControls']
@@ -81,7 +82,8 @@ class ScheduleControls(W.VBox):
         self.param_box = W.VBox()
         self.moved = None                     # the slider moved last: its next steps are drawn ahead first
         self._holding = False                 # values being set together (`set_values`): one update for them all
-        super().__init__([W.HBox(self.toggles), self.param_box, self.error], layout=W.Layout(width='380px'))
+        # slider_keys(): the sliders keep their arrow keys in Notebook 7 too
+        super().__init__([W.HBox(self.toggles), self.param_box, self.error, slider_keys()], layout=W.Layout(width='380px'))
         self.add_class('lr-tutor-controls')
         self._make_sliders()
         self._update()

@@ -437,7 +437,8 @@ class LRPicker:
         self._syncing = False
         self.choice.observe(self._on_choice, 'value')
         self.slider.observe(self._on_slider, 'value')
-        self.widget = W.VBox([W.HBox([self.choice, self.slider, self.readout]), self.image])
+        from lr_tutor.slider_keys import slider_keys   # the sliders' arrow keys in Notebook 7 too
+        self.widget = W.VBox([W.HBox([self.choice, self.slider, self.readout]), self.image, slider_keys()])
         self._draw()
 
     @property

@@ -1,9 +1,10 @@
 """Driving JupyterLab in headless Chromium, for the browser tests and benchmarks/bench_explorer_browser.py.
 
 `JupyterLab(folder)` starts a private JupyterLab server on 127.0.0.1 (free port, random token, temporary
-config/runtime/settings folders) and stops it, kernels included, on `close()`. The helpers open a notebook,
-run all its cells and find widgets the way a person would: through the page."""
-import contextlib, io, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+config/runtime/settings folders) and stops it, kernels included, on `close()`; `JupyterLab(folder, app='notebook')`
+starts Jupyter Notebook 7 the same way. The helpers open a notebook, run all its cells, find widgets and use them
+(`follow_key_and_drag`) the way a person would: through the page."""
+import contextlib, io, json, math, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -38,9 +39,15 @@ def _settings(folder:Path):
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps(values))
 
+FRONT_ENDS = ('lab', 'notebook')      # what `JupyterLab` starts: `jupyter lab`, or `jupyter notebook` (Notebook 7)
+
 class JupyterLab:
-    "A private JupyterLab server serving `root`; kernels can import lr_tutor from this checkout."
-    def __init__(self, root, timeout:float=90):
+    """A private Jupyter server serving `root`; kernels can import lr_tutor from this checkout. `app`: 'lab'
+    (JupyterLab) or 'notebook' (Notebook 7, the same server with Notebook's pages), with default settings but
+    for those of `_settings`."""
+    def __init__(self, root, timeout:float=90, app:str='lab'):
+        if app not in FRONT_ENDS: raise ValueError(f'app must be one of {FRONT_ENDS}, got {app!r}')
+        self.app = app
         self.root, self.port, self.token = Path(root), _free_port(), os.urandom(16).hex()
         self.home = Path(tempfile.mkdtemp(prefix='lr-tutor-lab-'))
         _settings(self.home / 'settings')
@@ -49,10 +56,11 @@ class JupyterLab:
                'PYTHONPATH': os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))}
         env.pop('MPLBACKEND', None)
         self.log = open(self.home / 'server.log', 'wb')
-        cmd = [sys.executable, '-m', 'jupyter', 'lab', '--no-browser', '--ServerApp.open_browser=False',
+        config = {'lab': 'LabApp', 'notebook': 'JupyterNotebookApp'}[app]
+        cmd = [sys.executable, '-m', 'jupyter', app, '--no-browser', '--ServerApp.open_browser=False',
                '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={self.port}', '--ServerApp.port_retries=0',
                f'--IdentityProvider.token={self.token}', f'--ServerApp.root_dir={self.root}',
-               f'--LabApp.user_settings_dir={self.home / "settings"}', f'--LabApp.workspaces_dir={self.home / "ws"}']
+               f'--{config}.user_settings_dir={self.home / "settings"}', f'--{config}.workspaces_dir={self.home / "ws"}']
         if hasattr(os, 'geteuid') and os.geteuid() == 0: cmd.append('--allow-root')
         # its own session: close() stops the server and the kernels it started, and nothing else
         self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -65,13 +73,20 @@ class JupyterLab:
             except OSError:
                 if self.proc.poll() is not None or time.time() > deadline:
                     self.close()
-                    raise RuntimeError(f'JupyterLab did not start:\n{self.server_log()[-3000:]}')
+                    raise RuntimeError(f'jupyter {app} did not start:\n{self.server_log()[-3000:]}')
                 time.sleep(.25)
 
     @property
     def base(self): return f'http://127.0.0.1:{self.port}'
 
-    def url(self, notebook:str) -> str: return f'{self.base}/lab/tree/{notebook}?token={self.token}&reset'
+    def url(self, notebook:str) -> str:
+        if self.app == 'notebook': return f'{self.base}/notebooks/{notebook}?token={self.token}'
+        return f'{self.base}/lab/tree/{notebook}?token={self.token}&reset'
+
+    def kernel_idle(self, notebook:str) -> bool:
+        "Whether the server runs a kernel for `notebook` (a path under `root`) that is idle."
+        with urllib.request.urlopen(f'{self.base}/api/sessions?token={self.token}', timeout=5) as r: sessions = json.load(r)
+        return any(s.get('path') == notebook and (s.get('kernel') or {}).get('execution_state') == 'idle' for s in sessions)
 
     def server_log(self) -> str:
         try: return (self.home / 'server.log').read_text(errors='replace')
@@ -96,8 +111,17 @@ def launch_chromium(playwright):
 def open_and_run(page, lab:JupyterLab, notebook:str, timeout:float=120):
     "Open `notebook`, wait for its kernel, run all cells (Run > Run All Cells) and wait until they finished."
     page.goto(lab.url(notebook))
-    page.get_by_text(re.compile(r'\| Idle$')).first.wait_for(timeout=timeout * 1000)
-    page.keyboard.press('Control+b')                 # hide the file browser: the notebook gets the width
+    if lab.app == 'notebook':                        # Notebook 7: no status bar, no file browser beside the notebook
+        # its toolbar's kernel indicator says idle for a moment before the page starts the kernel: first the server's
+        # word that the notebook's kernel is up and idle, then the page's
+        deadline = time.time() + timeout
+        while not lab.kernel_idle(notebook):
+            if time.time() > deadline: raise TimeoutError(f'no idle kernel for {notebook} after {timeout} s')
+            time.sleep(.25)
+        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(timeout=timeout * 1000)
+    else:
+        page.get_by_text(re.compile(r'\| Idle$')).first.wait_for(timeout=timeout * 1000)
+        page.keyboard.press('Control+b')             # hide the file browser: the notebook gets the width
     page.get_by_role('menuitem', name='Run', exact=True).click()
     page.get_by_role('menuitem', name='Run All Cells', exact=True).click()
     # every code cell shows an execution count once it ran
@@ -105,12 +129,12 @@ def open_and_run(page, lab:JupyterLab, notebook:str, timeout:float=120):
                                        return p.length && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
                            timeout=timeout * 1000)
 
-def served_copy(tmp_path_factory, notebook:Path, name:str):
-    "JupyterLab serving a fresh folder that holds a copy of `notebook` as `name` (for module-scoped fixtures)."
+def served_copy(tmp_path_factory, notebook:Path, name:str, app:str='lab'):
+    "JupyterLab (or `app`) serving a fresh folder that holds a copy of `notebook` as `name` (for module-scoped fixtures)."
     need_browser()
     folder = tmp_path_factory.mktemp(Path(name).stem)
     shutil.copy(notebook, folder / name)
-    with JupyterLab(folder) as server: yield server
+    with JupyterLab(folder, app=app) as server: yield server
 
 @contextlib.contextmanager
 def notebook_page(lab:JupyterLab, notebook:str, height:int=1200, width:int=1400):
@@ -127,10 +151,65 @@ def notebook_page(lab:JupyterLab, notebook:str, height:int=1200, width:int=1400)
         finally:
             page.close(); browser.close()
 
-def slider_handle(page, name:str, root:str='.lr-tutor-explorer'):
-    "The keyboard-focusable handle of the slider labelled `name` inside `root`."
+def slider_handle(page, name:str, root='.lr-tutor-explorer'):
+    "The keyboard-focusable handle of the slider labelled `name` inside `root` (a selector or a locator)."
     label = page.locator('label', has_text=re.compile(f'^{re.escape(name)}$'))
-    return page.locator(f'{root} .widget-slider', has=label).locator('.noUi-handle').first
+    root = page.locator(root) if isinstance(root, str) else root
+    return root.locator('.widget-slider', has=label).locator('.noUi-handle').first
+
+def page_problems(page) -> list:
+    """What a learner would see go wrong on the page: tracebacks and stderr in outputs, widgets that could not be
+    shown (ipywidgets' error widget, 'Error displaying widget'), and lr_tutor's own error lines with text in them."""
+    found = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+    found += page.locator('.jupyter-widgets-error-widget').all_inner_texts()
+    found += page.get_by_text('Error displaying widget').all_inner_texts()
+    found += [t for t in page.locator('.lr-tutor-error').all_inner_texts() if t.strip()]
+    return found
+
+def code_value(code, name:str) -> float:
+    "The value of `name` in the code a widget's code box shows (`lr_max=0.001,`)."
+    m = re.search(rf'\b{re.escape(name)}=([0-9.eE+-]+)', code.inner_text())
+    assert m, f'no {name}= in the code box: {code.inner_text()!r}'
+    return float(m[1])
+
+def changed_shot(element, before:bytes, timeout:float=60) -> bytes:
+    "A stable screenshot of `element` once it differs from `before` (or the last one taken after `timeout` s)."
+    deadline, shot = time.time() + timeout, before
+    while time.time() < deadline and shot == before:
+        time.sleep(.1)
+        shot = element.screenshot()
+    return stable_shot(element)
+
+def follow_key_and_drag(page, root, figure, name:str='lr_max', step:float=.05, min_pixels:int=200) -> tuple:
+    """Use log slider `name` of widget `root` (a locator) as a person would, and check that `figure` and the code box
+    follow: → on the focused handle moves it one step of its grid (`step` decades: the code box shows the next
+    grid value, to 3 significant digits), then a drag of the handle 30 px to the left lowers it. Each time, the
+    figure's pixels change. Returns the three values (at the start, after the key, after the drag)."""
+    code = root.locator('.lr-tutor-code')
+    figure.scroll_into_view_if_needed()
+    start, shot = code_value(code, name), stable_shot(figure)
+    handle = slider_handle(page, name, root)
+    handle.focus()
+    page.keyboard.press('ArrowRight')
+    want = f'{10 ** ((round(math.log10(start) / step) + 1) * step):.3g}'
+    from playwright.sync_api import TimeoutError
+    try: page.wait_for_function("([el, text]) => el.innerText.includes(text)", arg=[code.element_handle(), f'{name}={want},'],
+                                timeout=30_000)
+    except TimeoutError: raise AssertionError(f'→ on {name} at {start:g} did not take it to {want}: the code box shows '
+                                              f'{code_value(code, name):g}') from None
+    keyed = changed_shot(figure, shot)
+    moved = (pixels(shot) != pixels(keyed)).any(axis=-1).sum()
+    assert moved > min_pixels, f'the figure did not follow the key press ({moved} pixels changed)'
+    box = handle.bounding_box()
+    x, y = box['x'] + box['width'] / 2, box['y'] + box['height'] / 2
+    page.mouse.move(x, y); page.mouse.down()
+    page.mouse.move(x - 30, y, steps=6); page.mouse.up()
+    page.wait_for_function(f"(el) => {{ const m = el.innerText.match(/\\b{name}=([0-9.eE+-]+)/); return m && +m[1] < {float(want)}; }}",
+                           arg=code.element_handle(), timeout=30_000)
+    dragged = changed_shot(figure, keyed)
+    moved = (pixels(keyed) != pixels(dragged)).any(axis=-1).sum()
+    assert moved > min_pixels, f'the figure did not follow the drag ({moved} pixels changed)'
+    return start, float(want), code_value(code, name)
 
 def wait_for_figure(page, selector:str='.lr-tutor-figure', timeout:float=60):
     "Wait until the figure element shows a picture (ipympl's canvas sized, or the image loaded)."

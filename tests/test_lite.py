@@ -2,8 +2,9 @@
 
 - The modules the site uses import with torch, fastai and ipympl blocked, and start no thread (Pyodide has none).
 - The site, built offline with the verified Pyodide in ../shared/pyodide, served on 127.0.0.1 and opened in headless
-  Chromium: the Try-it notebook runs, a key press on the spiral lab's lr_max slider retrains (the training view
-  changes, the readouts and the code follow), no request leaves 127.0.0.1, and the site is at most 60 MB.
+  Chromium: the Try-it notebook runs; its explorer and spiral lab follow a key press and a drag on lr_max (the
+  figures change, the code follows, the lab retrains: its readouts are CPython's), as tests/test_frontends.py checks
+  JupyterLab and Notebook 7; no request leaves 127.0.0.1, and the site is at most 60 MB.
 - Lessons 00 and 02 as the site has them run to their end in the browser (Run All), with nothing on stderr.
 
 Its fixtures live here; benchmarks/bench_lite.py uses them too. Screenshots go to test-artifacts/."""
@@ -14,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'scripts'))
 import build_lite  # noqa: E402
-from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, pixels, stable_shot  # noqa: E402
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, follow_key_and_drag, page_problems  # noqa: E402
 
 # Chromium resolves no name but 127.0.0.1: a request for anything else fails, and is recorded.
 OFFLINE_ARGS = CHROMIUM_ARGS + ['--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
@@ -190,11 +191,6 @@ def run_try_it(page, site:Site, timeout:float=120) -> dict:
                            timeout=timeout * 1000)
     return {'idle': t_idle, 'first_lab': t_lab, 'all_cells': time.time() - t0}
 
-def slider_handle(root, name:str):
-    "The keyboard-focusable handle of the slider labelled `name` inside locator `root`."
-    label = root.page.locator('label', has_text=re.compile(f'^{re.escape(name)}$'))
-    return root.locator('.widget-slider', has=label).locator('.noUi-handle').first
-
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
     s = Site(built_site(tmp_path_factory.mktemp('lite') / 'site'))
@@ -212,37 +208,33 @@ def test_site_size(site):
     with zipfile.ZipFile(next((site.folder / 'pypi').glob('lr_tutor-*.whl'))) as z:     # the browser's font list
         assert any(re.fullmatch(r'lr_tutor/browser/matplotlib-[\d.]+-fontlist-v\d+\.json', n) for n in z.namelist())
 
-def test_try_it_runs_offline_and_the_lab_follows_a_key_press(site):
+def test_try_it_runs_offline_and_its_explorer_and_lab_follow_a_key_press_and_a_drag(site):
+    """The Try-it notebook as tests/test_frontends.py checks JupyterLab and Notebook 7: the explorer and the spiral
+    lab follow → and a drag on `lr_max` (figure and code), and the lab's readouts are those of the run CPython
+    trains for the rate dragged to; nothing on stderr, no widget that failed; no request leaves 127.0.0.1."""
     ARTIFACTS.mkdir(exist_ok=True)
     requests = []
     with browser_page(site, requests) as page:
         run_try_it(page, site)
         page.screenshot(path=str(ARTIFACTS / 'lite_page.png'))
-        stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
         # nothing on stderr: not even matplotlib's font-list notice (lr_tutor brings the list the site's build made)
-        assert stderr == [], stderr
+        assert page_problems(page) == []
         assert page.locator('.lr-tutor-explorer').count() == 1 and page.locator('.lr-tutor-lab').count() == 2
-        root = page.locator('.lr-tutor-lab').first
-        figure, readouts, code = root.locator('.lr-tutor-lab-figure'), root.locator('.lr-tutor-lab-readouts'), root.locator('.lr-tutor-code')
-        figure.scroll_into_view_if_needed()
-        before, text_before = stable_shot(figure), readouts.inner_text()
-        assert 'lr_max=0.5,' in code.inner_text()
-        handle = slider_handle(root, 'lr_max')
-        handle.focus()
-        page.keyboard.press('ArrowRight')          # up one step of the grid through the decades: 10^-0.25 = 0.562
-        page.wait_for_function("(el) => el.innerText.includes('lr_max=0.562,')", arg=code.element_handle(), timeout=60_000)
-        page.wait_for_function("([el, old]) => el.innerText !== old", arg=[readouts.element_handle(), text_before],
-                               timeout=60_000)
-        after = stable_shot(figure)
-        (ARTIFACTS / 'lite_lab_before.png').write_bytes(before); (ARTIFACTS / 'lite_lab_after.png').write_bytes(after)
-        changed = (pixels(before) != pixels(after)).any(axis=-1).sum()
-        assert changed > 500, f'the training view did not change after the key press ({changed} pixels differ)'
-        # the readouts are those of the run for the new rate, as CPython computes it
+        explorer, root = page.locator('.lr-tutor-explorer'), page.locator('.lr-tutor-lab').first
+        start, keyed, dragged = follow_key_and_drag(page, explorer, explorer.locator('.lr-tutor-figure'))
+        assert dragged < keyed, (start, keyed, dragged)
+        readouts = root.locator('.lr-tutor-lab-readouts')
+        start, keyed, dragged = follow_key_and_drag(page, root, root.locator('.lr-tutor-lab-figure'), min_pixels=500)
+        assert (start, keyed) == (.5, .562) and dragged < keyed, (start, keyed, dragged)   # 10^-0.25: one step up
+        # the readouts are those of the run for the rate dragged to, as CPython computes it
         from lr_tutor.engine import train
         from lr_tutor.schedules import one_cycle
-        run = train('spiral', one_cycle(lr_max=.562, n_epochs=20))
-        text = readouts.inner_text().replace('\xa0', ' ')
-        assert f'final loss {run.final_loss:.3g}' in text and f'test accuracy {run.final_accuracy:.1%}' in text, text
+        run = train('spiral', one_cycle(lr_max=dragged, n_epochs=20))
+        want = [f'final loss {run.final_loss:.3g}', f'test accuracy {run.final_accuracy:.1%}']
+        page.wait_for_function("([el, want]) => want.every(w => el.innerText.replace(/\\u00a0/g, ' ').includes(w))",
+                               arg=[readouts.element_handle(), want], timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / 'lite_page_after.png'))
+        assert page_problems(page) == []
     assert len(requests) > 50
     outside = requests_outside(requests, site)
     assert outside == [], f'requests left 127.0.0.1: {outside[:10]}'
