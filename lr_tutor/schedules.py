@@ -12,8 +12,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'STEPS_PER_EPOCH', 'FAMILIES', 'WARMUP_PARAMS', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold',
-           'piecewise', 'Param', 'fmt_rate', 'check_seeds', 'Rate', 'FloorRate', 'Epochs', 'Shape', 'Schedule',
+__all__ = ['SCHEDULE_FREE', 'OPTIMIZERS', 'STEPS_PER_EPOCH', 'FAMILIES', 'WARMUP_PARAMS', 'Anneal', 'anneal_cos', 'anneal_linear',
+           'hold', 'piecewise', 'Param', 'fmt_rate', 'check_seeds', 'Rate', 'FloorRate', 'Epochs', 'Shape', 'Schedule',
            'family', 'constant', 'step_decay', 'exp_decay', 'inv_time_decay', 'poly_decay', 'multi_step', 'cosine',
            'sgdr', 'one_cycle', 'flat_cos', 'cyclical', 'ramp_sustain_decay', 'WSDSchedule', 'wsd', 'check_schedule',
            'warmup', 'join', 'gallery']
@@ -139,8 +139,8 @@ def fmt_rate(x) -> str:
     mant, exp = f'{x:.2e}'.split('e')
     return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
 
-# the optimizers lr_tutor names; each trainer says which it runs (the schedule-free ones: Defazio et al. 2024)
-OPTIMIZERS = ('adam', 'adamw', 'sgd', 'rmsprop', 'schedule_free_sgd', 'schedule_free_adamw')
+SCHEDULE_FREE = ('schedule_free_sgd', 'schedule_free_adamw')   # Defazio et al. 2024: an average instead of a decay
+OPTIMIZERS = ('adam', 'adamw', 'sgd', 'rmsprop', *SCHEDULE_FREE)   # the optimizers lr_tutor names; each trainer says which it runs
 
 def check_seeds(seeds, name:str='seeds', distinct:bool=True) -> list:
     "`seeds`, a non-empty sequence of (`distinct`) integers in [0, inf), as a list of ints; else a `ValueError` naming `name`."
