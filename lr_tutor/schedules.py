@@ -470,36 +470,35 @@ class WSDSchedule(Schedule):
     "A `wsd` schedule: a `Schedule` that can branch a cooldown from its stable phase (`cooldown_at`)."
     def cooldown_at(self, epoch) -> Schedule:
         """The run that follows this one up to `epoch`, a point of its stable phase, and cools down from there with
-        the same cooldown (length, shape, floor): a `wsd` lasting `epoch + decay_epochs` epochs."""
+        the same cooldown (length, shape, floor): a `wsd` lasting `epoch + decay` epochs."""
         p = self.params
-        lo, hi = p['warmup_epochs'], p['warmup_epochs'] + p['stable_epochs']
+        lo, hi = p['warmup'], p['warmup'] + p['stable']
         try: epoch = Param('epochs', lo, hi).check('epoch', epoch)
         except ValueError as e: raise ValueError(f'{e}: a cooldown branches from the stable phase of {self!r}') from None
-        return wsd(**{**p, 'stable_epochs': p['stable_epochs'] if epoch == hi else epoch - lo})
+        return wsd(**{**p, 'stable': p['stable'] if epoch == hi else epoch - lo})
 
 @family(lr_max=_LR_MAX,
-        warmup_epochs=Epochs('Epochs of warm-up, from the floor up to lr_max (0: none).', ui=(0, 10), lo_open=False),
+        warmup=Epochs('Epochs of warm-up, from the floor up to lr_max (0: none).', ui=(0, 10), lo_open=False),
         warmup_shape=Param('choice', choices=('linear', 'cos'), doc='How the warm-up rises: a straight line or half a cosine.'),
-        stable_epochs=Epochs('Epochs held at lr_max.', ui=(0, 100), lo_open=False),
-        decay_epochs=Epochs('Epochs of cooldown, from lr_max down to the floor (0: none).', ui=(0, 50), lo_open=False),
+        stable=Epochs('Epochs held at lr_max.', ui=(0, 100), lo_open=False),
+        decay=Epochs('Epochs of cooldown, from lr_max down to the floor (0: none).', ui=(0, 50), lo_open=False),
         decay_shape=Param('choice', choices=('linear', 'cos', '1-sqrt'),
                           doc='How the cooldown falls: a straight line, half a cosine, or 1 − √p (fast first, then gently).'),
         min_ratio=Param('real', 0., 1., ui=(0., .5),
                         doc='The floor, as a fraction of lr_max: where the warm-up starts and the cooldown ends.'),
         schedule_type=WSDSchedule)
-def wsd(lr_max=1e-3, warmup_epochs=1, warmup_shape='linear', stable_epochs=7, decay_epochs=2, decay_shape='1-sqrt',
-        min_ratio=0.):
+def wsd(lr_max=1e-3, warmup=1, warmup_shape='linear', stable=7, decay=2, decay_shape='1-sqrt', min_ratio=0.):
     "Warm up from `min_ratio · lr_max` to `lr_max`, hold it, cool down to `min_ratio · lr_max` (Hugging Face's `get_wsd_schedule`)."
-    spans = (warmup_epochs, stable_epochs, decay_epochs)
+    spans = (warmup, stable, decay)
     if sum(spans) == 0:
-        raise ValueError('warmup_epochs + stable_epochs + decay_epochs must be > 0 (the length of the schedule), got 0 + 0 + 0')
+        raise ValueError('warmup + stable + decay must be > 0 (the length of the schedule), got 0 + 0 + 0')
     floor = min_ratio * lr_max
     pieces = (Anneal(warmup_shape, floor, lr_max), hold(lr_max), Anneal(decay_shape, lr_max, floor))
     lengths = np.diff(np.cumsum([0., *spans]))       # a phase of no length (0, or lost in rounding) is left out
     durations, kept = zip(*[(d, piece) for d, piece, n in zip(spans, pieces, lengths) if n > 0])
     total = sum(spans)
     total = int(total) if float(total).is_integer() else total    # learn.fit needs an int epoch count
-    return Shape(piecewise(durations, kept), total, (floor if warmup_epochs or decay_epochs else lr_max, lr_max))
+    return Shape(piecewise(durations, kept), total, (floor if warmup or decay else lr_max, lr_max))
 
 # %% ../nbs/reference/00_schedules.ipynb #5fb43f6a
 WARMUP_PARAMS = dict(warmup_epochs=Epochs('Epochs of linear warm-up.', ui=(1, 10)),   # `warmup`'s own parameters

@@ -60,9 +60,9 @@ def package_run(optimizer, schedule, seed, momentum=.9):
     opt.eval()
     return losses, np.array(tests), flat(model), y
 
-CASES = {'schedule_free_sgd': [wsd(lr_max=2., warmup_epochs=2, stable_epochs=18, decay_epochs=0),   # the rate it is meant for
+CASES = {'schedule_free_sgd': [wsd(lr_max=2., warmup=2, stable=18, decay=0),   # the rate it is meant for
                                one_cycle(lr_max=1., n_epochs=20)],                                   # rate and β scheduled
-         'schedule_free_adamw': [wsd(lr_max=.02, warmup_epochs=2, stable_epochs=18, decay_epochs=0),
+         'schedule_free_adamw': [wsd(lr_max=.02, warmup=2, stable=18, decay=0),
                                  one_cycle(lr_max=.03, n_epochs=20)]}
 
 @pytest.mark.parametrize('optimizer', SCHEDULE_FREE)
@@ -77,7 +77,7 @@ def test_port_matches_the_schedulefree_package_over_a_whole_run(optimizer):
 
 def test_a_warm_up_from_zero_is_the_packages_too():
     "A first step at rate 0 (the warm-up of `wsd` from its floor 0): the package's average weight is 0/0, taken as 0."
-    s = wsd(lr_max=1., warmup_epochs=1, stable_epochs=2, decay_epochs=0)
+    s = wsd(lr_max=1., warmup=1, stable=2, decay=0)
     assert s(0.) == 0
     run = train('spiral', s, seed=0, optimizer='schedule_free_sgd')
     losses, tests, x, _ = package_run('schedule_free_sgd', s, seed=0)
@@ -86,7 +86,7 @@ def test_a_warm_up_from_zero_is_the_packages_too():
 
 def test_evaluated_at_the_average_not_where_it_trains():
     "The run's weights and test losses are x's, which are far from y, where it trains: evaluating y would fail above."
-    s = wsd(lr_max=2., warmup_epochs=2, stable_epochs=8, decay_epochs=0)
+    s = wsd(lr_max=2., warmup=2, stable=8, decay=0)
     run = train('spiral', s, seed=1, optimizer='schedule_free_sgd')
     losses, tests, x, y = package_run('schedule_free_sgd', s, seed=1)
     np.testing.assert_allclose(run.weights, x, rtol=1e-8, atol=1e-10)
@@ -94,7 +94,7 @@ def test_evaluated_at_the_average_not_where_it_trains():
     assert abs(TASKS['spiral'].evaluate(y[None])[0][0] - run.test_loss[-1]) > 1e-3
 
 def test_batched_runs_are_the_runs_alone_and_momentum_is_checked():
-    a, b = wsd(lr_max=2., warmup_epochs=2, stable_epochs=8, decay_epochs=0), constant(1., 10)
+    a, b = wsd(lr_max=2., warmup=2, stable=8, decay=0), constant(1., 10)
     for o in SCHEDULE_FREE:
         together = train_many('spiral', [a, b, a], [0, 0, 1], optimizer=o)
         assert together == [train('spiral', a, 0, o), train('spiral', b, 0, o), train('spiral', a, 1, o)]

@@ -25,7 +25,7 @@ def dls():
 def fitted(dls, opt, seed=0, epochs=4, cbs=None, **kw):
     "A simple_cnn trained with `opt` on a warm-up from 0 then a constant rate, the schedule-free way."
     learn = make_learner(dls, arch='simple_cnn', opt=opt, seed=seed, cbs=cbs, **kw)
-    s = wsd(lr_max=RATE[opt], warmup_epochs=1, stable_epochs=epochs - 1, decay_epochs=0)
+    s = wsd(lr_max=RATE[opt], warmup=1, stable=epochs - 1, decay=0)
     with learn.no_bar(), learn.no_logging(): learn.fit(epochs, cbs=s.to_fastai())
     return learn
 

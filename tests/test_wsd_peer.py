@@ -29,8 +29,8 @@ def peer_rates(warmup, stable, decay, warmup_type, decay_type, min_lr_ratio, ste
     return np.array(out)
 
 def ours(warmup, stable, decay, warmup_type, decay_type, min_lr_ratio, spe):
-    return wsd(lr_max=PEAK, warmup_epochs=warmup / spe, warmup_shape=WARMUP[warmup_type], stable_epochs=stable / spe,
-               decay_epochs=decay / spe, decay_shape=DECAY[decay_type], min_ratio=min_lr_ratio)
+    return wsd(lr_max=PEAK, warmup=warmup / spe, warmup_shape=WARMUP[warmup_type], stable=stable / spe,
+               decay=decay / spe, decay_shape=DECAY[decay_type], min_ratio=min_lr_ratio)
 
 def torch_rates(schedule, spe):
     "The rate of each batch as `to_torch`'s scheduler sets it."
