@@ -226,8 +226,9 @@ class LabShell(W.VBox):
         self.task, self.redraw, self.training_png = task, redraw, training_png
         optimizer = task.check_optimizer(optimizer)
         if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
+        # wide enough for the longest name, 'schedule_free_adamw'
         self.optimizer = W.Dropdown(options=list(task.optimizers), value=optimizer, description='optimizer',
-                                    style={'description_width': '72px'}, layout=W.Layout(width='155px'))
+                                    style={'description_width': '72px'}, layout=W.Layout(width='245px'))
         self.three_seeds = W.Checkbox(value=seeds == 3, description=seeds_label, indent=False, tooltip=seeds_tooltip,
                                       layout=W.Layout(width=seeds_width))
         self.controls = ScheduleControls(start_schedule(factory_or_schedule, task, optimizer),
@@ -517,7 +518,7 @@ def stacked_png(top:bytes, bottom:bytes) -> bytes:
 def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> Lab:
     """A `Lab`: the explorer's sliders for `factory_or_schedule` (a `Schedule`, or a family name or factory,
     started at the task's good rate) driving training runs of `task` ('spiral', 'landscape' or a registered
-    task). Options: `optimizer` ('sgd' or 'adam'), `seeds` (1 or 3), `momentum` (when the schedule has none)."""
+    task). Options: `optimizer` (one of the task's `optimizers`), `seeds` (1 or 3), `momentum` (when the schedule has none)."""
     try: t = get_task(task)
     except ImportError as e:        # the photos without torch or fastai (in the browser, say): a message, not a traceback
         return W.HTML(f'<div class="lr-tutor-lab" style="color:{ERROR_COLOR}">&#9888; The {html.escape(str(task))} lab needs a '
