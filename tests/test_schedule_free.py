@@ -9,19 +9,9 @@ torch = pytest.importorskip('torch')
 schedulefree = pytest.importorskip('schedulefree', reason='schedulefree (the lessons extra) is the reference')
 from lr_tutor.engine import TASKS, train, train_many
 from lr_tutor.schedules import SCHEDULE_FREE, constant, one_cycle, wsd
+from torch_reference import torch_mlp
 
 PACKAGE = {'schedule_free_sgd': schedulefree.SGDScheduleFree, 'schedule_free_adamw': schedulefree.AdamWScheduleFree}
-
-def spiral_model(task, w):
-    "The spiral's MLP as `nn.Sequential` in float64, holding the flat weights `w`."
-    sizes, layers = task.mlp.sizes, []
-    for a, b in zip(sizes[:-1], sizes[1:]): layers += [torch.nn.Linear(a, b, dtype=torch.float64), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    with torch.no_grad():
-        for (a, b), lin in zip(zip(task.mlp.offsets[:-1:2], task.mlp.offsets[1::2]), model[::2]):
-            lin.weight.copy_(torch.from_numpy(w[a:b].reshape(lin.in_features, lin.out_features).T))
-            lin.bias.copy_(torch.from_numpy(w[b:b + lin.out_features]))
-    return model
 
 def flat(model) -> np.ndarray:
     "The model's weights as the engine's flat vector."
@@ -31,7 +21,7 @@ def package_run(optimizer, schedule, seed, momentum=.9):
     """The spiral trained with the package's optimizer: per step the training loss (at y); per epoch the test loss at
     x (`optimizer.eval()`, then `.train()` again); the final x and y."""
     task = TASKS['spiral']
-    model = spiral_model(task, task.init(seed))
+    model = torch_mlp(task, task.init(seed))
     n = int(round(schedule.n_epochs * task.steps_per_epoch))
     t = np.arange(n) / task.steps_per_epoch
     lrs = schedule(t)
