@@ -104,3 +104,16 @@ def test_before_any_fit_and_bad_arguments(dls):
     with pytest.raises(ValueError, match=r'mom must be in \(0, 1\), got 0'):
         make_learner(dls, arch='simple_cnn', opt=lambda p, **kw: schedule_free_adamw(p, mom=0, **kw)).create_opt()
     assert schedule_free_sgd([torch.nn.Parameter(torch.zeros(2))]).hypers[0]['wd'] == 0
+
+@pytest.mark.parametrize('opt', SCHEDULE_FREE)
+def test_the_photos_lab_starts_schedule_free_where_it_trains(opt):
+    "The photos lab offers both; from its start for `opt` (Photos.lr) a warm-up-then-constant and a constant rate train."
+    from lr_tutor.engine import get_task, start_schedule
+    from lr_tutor.lab_photos import fit_photos, photo_dls
+    task = get_task('photos')
+    assert opt in task.optimizers
+    for family in ('wsd', 'constant'):
+        s = start_schedule(family, task, opt)
+        run, learn = fit_photos(photo_dls('cpu'), s, 0, opt, 'simple_cnn', 'cpu')
+        assert run.diverged is None and run.final_accuracy > .85, (family, run)
+        assert any(isinstance(cb, ScheduleFreeCallback) for cb in learn.cbs)
