@@ -580,7 +580,7 @@ def plan_sweep(schedules, task='spiral', seeds=(0, 1, 2), optimizer=None, moment
     optimizers = ([{'lab': 'sgd', 'photos': 'adam', 'learner': None}[kind]] if optimizer is None
                   else list(optimizer) if isinstance(optimizer, (list, tuple)) else [optimizer])
     if kind != 'learner':
-        for o in optimizers: Param('choice', choices=('sgd', 'adam')).check('optimizer', o)
+        for o in optimizers: (task if kind == 'lab' else get_task('photos')).check_optimizer(o)   # the task's own list
     if scheduler == 'asha' and kind == 'lab':
         raise ValueError("scheduler='asha' needs runs that report every epoch (task='photos' or a Learner function); "
                          "a lab task's runs are trained batched and report once")
