@@ -12,8 +12,8 @@ import numpy as np
 from .schedules import FAMILIES, OPTIMIZERS, SCHEDULE_FREE, Param, Schedule, check_seeds
 
 # %% auto #0
-__all__ = ['OPTIMIZER_STEPS', 'TASKS', 'TASK_MODULES', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape',
-           'train_many', 'train', 'runs_table', 'family_name', 'start_schedule']
+__all__ = ['OPTIMIZER_STEPS', 'TASKS', 'TASK_MODULES', 'Run', 'schedule_free_weights', 'Task', 'register_task', 'get_task', 'MLP',
+           'Spiral', 'Landscape', 'train_many', 'train', 'runs_table', 'family_name', 'start_schedule']
 
 # %% ../nbs/reference/11a_engine.ipynb #02a784b5
 @dataclass(eq=False)
@@ -100,7 +100,7 @@ class Run:
 # %% ../nbs/reference/11a_engine.ipynb #9bbf2028
 class _SGD:
     "SGD with momentum as PyTorch and fastai write it: `v = mom·v + g; w -= lr·v`, on all models at once."
-    def __init__(self, w, mom): self.v = np.zeros_like(w)
+    def __init__(self, w, lr, mom): self.v = np.zeros_like(w)
     def step(self, w, g, lr, mom, k):
         self.v *= mom; self.v += g
         w -= lr * self.v
@@ -108,7 +108,7 @@ class _SGD:
 
 class _Adam(_SGD):
     "Adam with `beta1` following the schedule's momentum; bias correction for a changing beta1: 1 − Πβ1."
-    def __init__(self, w, mom, beta2=.999, eps=1e-8):
+    def __init__(self, w, lr, mom, beta2=.999, eps=1e-8):
         self.m, self.v, self.beta2, self.eps = np.zeros_like(w), np.zeros_like(w), beta2, eps
         k = np.arange(1, mom.shape[1] + 1)
         self.c1 = 1 - np.cumprod(mom, axis=1)                      # (B, n_steps)
@@ -124,18 +124,23 @@ def _lerp(start, end, weight):
     d = end - start
     return np.where(weight < .5, start + weight * d, end - d * (1 - weight))
 
+def schedule_free_weights(lr) -> np.ndarray:
+    """The weight `c` of each step's new `z` in a schedule-free optimizer's average (`x ← (1 − c)·x + c·z`), for the
+    rates `lr` (..., n_steps): `lr_max² / Σ lr_max²` over the steps so far, `lr_max` the largest rate yet (the
+    `schedulefree` package's defaults, `r = 0` and `weight_lr_power = 2`); 0 while every rate so far is 0, as there."""
+    lr_max = np.maximum.accumulate(np.asarray(lr, dtype=float), axis=-1)
+    weight = lr_max ** 2
+    total = np.cumsum(weight, axis=-1)                  # in step order, as the package adds them up
+    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+
 class _ScheduleFreeSGD:
     """Schedule-free SGD as `schedulefree.SGDScheduleFree` steps it, on all models at once: `w` holds `y`, where the
     gradient is taken; `evaluated(w)` is `x`, the average. The rate and β (the momentum) come from the schedule."""
-    def __init__(self, w, mom):
-        self.z, self.beta = w.copy(), mom[:, :1]
-        self.lr_max, self.weight_sum = np.full((len(w), 1), -1.), np.zeros((len(w), 1))
+    def __init__(self, w, lr, mom):
+        self.z, self.beta, self.c = w.copy(), mom[:, :1], schedule_free_weights(lr)
     def direction(self, g, k): return g
     def step(self, w, g, lr, mom, k):
-        self.lr_max = np.maximum(self.lr_max, lr)
-        weight = self.lr_max ** 2                   # (k+1)^r · lr_max^weight_lr_power, with r = 0 and power 2
-        self.weight_sum += weight
-        c = np.divide(weight, self.weight_sum, out=np.zeros_like(weight), where=self.weight_sum > 0)   # 0/0: 0
+        c = self.c[:, k:k + 1]
         d = self.direction(g, k)
         w[:] = _lerp(w, self.z, c)                  # y moves to the new x's interpolation point ...
         w += (lr * (mom * (1 - c) - 1)) * d         # ... and takes its share of the step
@@ -145,8 +150,8 @@ class _ScheduleFreeSGD:
 
 class _ScheduleFreeAdamW(_ScheduleFreeSGD):
     "Schedule-free AdamW as `schedulefree.AdamWScheduleFree` steps it (weight decay 0): the step is the gradient over Adam's denominator."
-    def __init__(self, w, mom, beta2=.999, eps=1e-8):
-        super().__init__(w, mom)
+    def __init__(self, w, lr, mom, beta2=.999, eps=1e-8):
+        super().__init__(w, lr, mom)
         self.v, self.beta2, self.eps = np.zeros_like(w), beta2, eps
     def direction(self, g, k):
         self.v *= self.beta2; self.v += (1 - self.beta2) * g * g
@@ -412,7 +417,7 @@ def _train_group(task, configs, n_steps, optimizer, momentum):
     batches = _stack([data[seed] for seed in seeds])
     g = np.zeros_like(w)
     step = task.stepper(w, g)
-    opt = OPTIMIZER_STEPS[optimizer](w, mom)
+    opt = OPTIMIZER_STEPS[optimizer](w, lr, mom)
     B = len(configs)
     loss = np.empty((B, n_steps))
     every = task.eval_every or spe
