@@ -44,7 +44,7 @@ def torch_rates(schedule, spe):
 
 @pytest.mark.parametrize('warmup_type,decay_type', list(itertools.product(WARMUP, DECAY)))
 def test_wsd_is_hugging_faces_step_for_step(warmup_type, decay_type):
-    for (w, s, d), ratio, spe in itertools.product(PHASES, (0., .1, .5), (1, 7, 12)):
+    for (w, s, d), ratio, spe in itertools.product(PHASES, (0., .1, .5, 1.), (1, 7, 12)):
         theirs = peer_rates(w, s, d, warmup_type, decay_type, ratio)
         sched = ours(w, s, d, warmup_type, decay_type, ratio, spe)
         case = (w, s, d, warmup_type, decay_type, ratio, spe, sched)
