@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 import numpy as np
-from .schedules import OPTIMIZERS, Param, Schedule, check_seeds
+from .schedules import OPTIMIZERS, SCHEDULE_FREE, Param, Schedule, check_seeds
 
 # %% auto #0
-__all__ = ['TASKS', 'Run', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral', 'Landscape', 'train_many', 'train', 'runs_table']
+__all__ = ['OPTIMIZER_STEPS', 'TASKS', 'Run', 'schedule_free_weights', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral',
+           'Landscape', 'train_many', 'train', 'runs_table']
 
 # %% ../nbs/reference/11a_engine.ipynb #02a784b5
 @dataclass(eq=False)
@@ -101,6 +102,69 @@ class Run:
         acc = '' if self.test_accuracy is None or self.diverged is not None else f', test accuracy {self.final_accuracy:.1%}'
         return f'Run({self.task}, {self.schedule!r}, {self.optimizer}, seed={self.seed}: {self.n_steps} steps, {end}{acc})'
 
+# %% ../nbs/reference/11a_engine.ipynb #9bbf2028
+class _SGD:
+    "SGD with momentum as PyTorch and fastai write it: `v = mom·v + g; w -= lr·v`, on all models at once."
+    def __init__(self, w, lr, mom): self.v = np.zeros_like(w)
+    def step(self, w, g, lr, mom, k):
+        self.v *= mom; self.v += g
+        w -= lr * self.v
+    def evaluated(self, w): return w
+
+class _Adam(_SGD):
+    "Adam with `beta1` following the schedule's momentum; bias correction for a changing beta1: 1 − Πβ1."
+    def __init__(self, w, lr, mom, beta2=.999, eps=1e-8):
+        self.m, self.v, self.beta2, self.eps = np.zeros_like(w), np.zeros_like(w), beta2, eps
+        k = np.arange(1, mom.shape[1] + 1)
+        self.c1 = 1 - np.cumprod(mom, axis=1)                      # (B, n_steps)
+        self.s2 = 1 / np.sqrt(1 - beta2 ** k)
+    def step(self, w, g, lr, mom, k):
+        self.m *= mom; self.m += (1 - mom) * g
+        self.v *= self.beta2; self.v += (1 - self.beta2) * g * g
+        denom = np.sqrt(self.v); denom *= self.s2[k]; denom += self.eps
+        w -= (lr / self.c1[:, k:k + 1]) * self.m / denom
+
+def _lerp(start, end, weight):
+    "`torch.lerp`'s formula: `start + weight·(end − start)`, from weight 0.5 up `end − (end − start)·(1 − weight)`."
+    d = end - start
+    return np.where(weight < .5, start + weight * d, end - d * (1 - weight))
+
+def schedule_free_weights(lr) -> np.ndarray:
+    """The weight `c` of each step's new `z` in a schedule-free optimizer's average (`x ← (1 − c)·x + c·z`), for the
+    rates `lr` (..., n_steps): `lr_max² / Σ lr_max²` over the steps so far, `lr_max` the largest rate yet (the
+    `schedulefree` package's defaults, `r = 0` and `weight_lr_power = 2`); 0 while every rate so far is 0, as there."""
+    lr_max = np.maximum.accumulate(np.asarray(lr, dtype=float), axis=-1)
+    weight = lr_max ** 2
+    total = np.cumsum(weight, axis=-1)                  # in step order, as the package adds them up
+    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+
+class _ScheduleFreeSGD:
+    """Schedule-free SGD as `schedulefree.SGDScheduleFree` steps it, on all models at once: `w` holds `y`, where the
+    gradient is taken; `evaluated(w)` is `x`, the average. The rate and β (the momentum) come from the schedule."""
+    def __init__(self, w, lr, mom):
+        self.z, self.beta, self.c = w.copy(), mom[:, :1], schedule_free_weights(lr)
+    def direction(self, g, k): return g
+    def step(self, w, g, lr, mom, k):
+        c = self.c[:, k:k + 1]
+        d = self.direction(g, k)
+        w[:] = _lerp(w, self.z, c)                  # y moves to the new x's interpolation point ...
+        w += (lr * (mom * (1 - c) - 1)) * d         # ... and takes its share of the step
+        self.z -= lr * d
+        self.beta = mom
+    def evaluated(self, w): return _lerp(w, self.z, 1 - 1 / self.beta)   # x, from y and z
+
+class _ScheduleFreeAdamW(_ScheduleFreeSGD):
+    "Schedule-free AdamW as `schedulefree.AdamWScheduleFree` steps it (weight decay 0): the step is the gradient over Adam's denominator."
+    def __init__(self, w, lr, mom, beta2=.999, eps=1e-8):
+        super().__init__(w, lr, mom)
+        self.v, self.beta2, self.eps = np.zeros_like(w), beta2, eps
+    def direction(self, g, k):
+        self.v *= self.beta2; self.v += (1 - self.beta2) * g * g
+        return g / (np.sqrt(self.v / (1 - self.beta2 ** (k + 1))) + self.eps)
+
+# what `train` runs: optimizer name -> its batched stepper; the spiral's and the landscape's `optimizers` (the lab's dropdown)
+OPTIMIZER_STEPS = {'sgd': _SGD, 'adam': _Adam, 'schedule_free_sgd': _ScheduleFreeSGD, 'schedule_free_adamw': _ScheduleFreeAdamW}
+
 # %% ../nbs/reference/11a_engine.ipynb #119ad76b
 class Task:
     """What the lab trains: data, a model, and how a step goes. Subclass it and fill in:
@@ -118,8 +182,9 @@ class Task:
     - how the lab draws it: `panel`, its own third panel ('regions': `classes` and `logits(w, x)`, the decision
       regions; 'map': `surface(p)`, the weights' path on the loss surface; None), `log_loss` and `loss_ylim`
       for the loss panels;
-    - `optimizers`: the `OPTIMIZERS` it trains with, and `trains`: how the lab gets its runs ('batched': `train_many`
-      on every change; 'thread': a fit per Train press, as the photos are).
+    - `optimizers`: the `OPTIMIZERS` it trains with (a batched task: some of `OPTIMIZER_STEPS`, each with a rate in
+      `lr`), and `trains`: how the lab gets its runs ('batched': `train_many` on every change; 'thread': a fit per
+      Train press, as the photos are).
 
     Everything is batched over the leading axis, so the lab trains several seeds or neighbouring schedules at once."""
     name = 'task'
@@ -162,8 +227,11 @@ def register_task(task:Task) -> Task:
     "Make `task` (a `Task` instance) available by its `name` to `train` and `lab`."
     if not isinstance(task, Task): raise ValueError(f'task must be a Task instance, got {task!r}')
     if not isinstance(task.name, str) or not task.name: raise ValueError(f'task.name must be a non-empty string, got {task.name!r}')
-    unknown = [o for o in task.optimizers if o not in OPTIMIZERS]
-    if unknown or not task.optimizers: raise ValueError(f'task.optimizers must be some of {", ".join(map(repr, OPTIMIZERS))}, got {task.optimizers!r}')
+    runs = OPTIMIZER_STEPS if task.trains == 'batched' else OPTIMIZERS     # what `train` runs, or what lr_tutor names
+    unknown = [o for o in task.optimizers if o not in runs]
+    if unknown or not task.optimizers: raise ValueError(f'task.optimizers must be some of {", ".join(map(repr, runs))}, got {task.optimizers!r}')
+    missing = [o for o in task.optimizers if o not in task.lr]
+    if missing: raise ValueError(f'task.lr must give a good rate for each of task.optimizers; none for {", ".join(map(repr, missing))}')
     TASKS[task.name] = task
     return task
 
@@ -230,9 +298,12 @@ class Spiral(Task):
     """Rock, paper and scissors points on a 3-arm spiral, classified by a small ReLU MLP (2-32-32-3) trained on
     minibatches with cross-entropy: the lab's TensorFlow-Playground task."""
     name, classes = 'spiral', ('rock', 'paper', 'scissors')
-    lr, n_epochs, target = {'sgd': .5, 'adam': .03}, 20, .25
+    # schedule-free: at these peaks every family's start reaches 85% test accuracy on each of 3 seeds (the survey in 11a_engine)
+    lr, n_epochs, target = {'sgd': .5, 'adam': .03, 'schedule_free_sgd': 3., 'schedule_free_adamw': .1}, 20, .25
     lr_for = {**{f: {'sgd': .2} for f in ('constant', 'sgdr', 'flat_cos')},   # no warm-up: SGD at 0.5 from step 0 stalls
+              'wsd': {'sgd': .2},              # 14 of its 20 epochs at the peak: SGD at 0.5 that long stalls, as constant does
               'cyclical': {'sgd': .3}}
+    optimizers = tuple(OPTIMIZER_STEPS)
     panel, log_loss, loss_ylim = 'regions', True, (.01, 3.)       # how the view draws it
     max_loss = 20.                # a cross-entropy of 20: sure of a wrong class, by e^20 to 1
 
@@ -293,7 +364,8 @@ class Landscape(Task):
     minibatches make them. The weights are the point; the test loss is the same surface shifted a little (test
     data differ from training data), where the sharp minimum is far worse than the wide one."""
     name, n_params, keeps_path, panel = 'landscape', 2, True, 'map'
-    lr, n_epochs, target = {'sgd': .3, 'adam': .1}, 10, -.9
+    lr, n_epochs, target = {'sgd': .3, 'adam': .1, 'schedule_free_sgd': 1., 'schedule_free_adamw': 1.}, 10, -.9
+    optimizers = tuple(OPTIMIZER_STEPS)
     loss_ylim = (-1.5, 1.5)
     max_loss = 100.               # 45 units from the minima: flung out of the bowl
     steps_per_epoch = 20
@@ -332,26 +404,6 @@ def _stack(items):
 
 def _row(batches, k): return tuple(b[k] for b in batches) if isinstance(batches, tuple) else batches[k]
 
-class _SGD:
-    "SGD with momentum as PyTorch and fastai write it: `v = mom·v + g; w -= lr·v`, on all models at once."
-    def __init__(self, w): self.v = np.zeros_like(w)
-    def step(self, w, g, lr, mom, k):
-        self.v *= mom; self.v += g
-        w -= lr * self.v
-
-class _Adam:
-    "Adam with `beta1` following the schedule's momentum; bias correction for a changing beta1: 1 − Πβ1."
-    def __init__(self, w, mom, beta2=.999, eps=1e-8):
-        self.m, self.v, self.beta2, self.eps = np.zeros_like(w), np.zeros_like(w), beta2, eps
-        k = np.arange(1, mom.shape[1] + 1)
-        self.c1 = 1 - np.cumprod(mom, axis=1)                      # (B, n_steps)
-        self.s2 = 1 / np.sqrt(1 - beta2 ** k)
-    def step(self, w, g, lr, mom, k):
-        self.m *= mom; self.m += (1 - mom) * g
-        self.v *= self.beta2; self.v += (1 - self.beta2) * g * g
-        denom = np.sqrt(self.v); denom *= self.s2[k]; denom += self.eps
-        w -= (lr / self.c1[:, k:k + 1]) * self.m / denom
-
 def _train_group(task, configs, n_steps, optimizer, momentum):
     "Train `configs` [(schedule, seed), ...], all `n_steps` long, as one batched program."
     spe = task.steps_per_epoch
@@ -365,7 +417,7 @@ def _train_group(task, configs, n_steps, optimizer, momentum):
     batches = _stack([data[seed] for seed in seeds])
     g = np.zeros_like(w)
     step = task.stepper(w, g)
-    opt = _SGD(w) if optimizer == 'sgd' else _Adam(w, mom)
+    opt = OPTIMIZER_STEPS[optimizer](w, lr, mom)
     B = len(configs)
     loss = np.empty((B, n_steps))
     every = task.eval_every or spe
@@ -380,17 +432,18 @@ def _train_group(task, configs, n_steps, optimizer, momentum):
     with np.errstate(all='ignore'):
         for k in range(n_steps + 1):
             if k == test_at[j]:
-                tl, ta = task.evaluate(w)
+                we = opt.evaluated(w)
+                tl, ta = task.evaluate(we)
                 test_loss[:, j] = tl
                 if ta is None: has_acc = False
                 else: test_acc[:, j] = ta
-                ok = np.isfinite(w).all(1)
-                good[ok] = w[ok]
+                ok = np.isfinite(we).all(1)
+                good[ok] = we[ok]
                 j += 1
             if k == n_steps: break
             loss[:, k] = step(_row(batches, k))
             opt.step(w, g, lr_col[:, k], mom_col[:, k], k)
-            if path is not None: path[:, k + 1] = w
+            if path is not None: path[:, k + 1] = opt.evaluated(w)
     test_t = np.array(test_at) / spe
     runs = []
     for b, (s, seed) in enumerate(configs):
@@ -425,6 +478,11 @@ def train_many(task, schedules, seeds=0, optimizer:str='sgd', momentum:float=.9)
     seeds = check_seeds(seeds, 'seeds', distinct=False)
     if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
         raise ValueError(f'momentum must be in [0, 1), got {momentum!r}')
+    if optimizer in SCHEDULE_FREE:              # x is recovered from y and z by dividing by the momentum
+        if momentum == 0: raise ValueError(f'momentum must be in (0, 1) for {optimizer}, got {momentum!r}')
+        for i, s in enumerate(schedules):
+            if s.has_momentum and s.mom_range[0] <= 0:
+                raise ValueError(f'schedules[{i}] sets the momentum to {s.mom_range[0]:g}, and {optimizer} needs it in (0, 1): {s!r}')
     n_steps = [max(1, int(round(s.n_epochs * task.steps_per_epoch))) for s in schedules]
     out = [None] * len(schedules)
     for n in dict.fromkeys(n_steps):
@@ -435,8 +493,10 @@ def train_many(task, schedules, seeds=0, optimizer:str='sgd', momentum:float=.9)
 
 def train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', momentum:float=.9) -> Run:
     """Train `task` (a `Task` or its name: 'spiral', 'landscape') from seed `seed`'s initial weights and data
-    order, the rate at each step being `schedule(t)`, with `optimizer` ('sgd': with momentum; 'adam': beta1)
-    following `schedule.momentum(t)`, or `momentum` for a schedule without. Pure: the same arguments, the same run."""
+    order, the rate at each step being `schedule(t)`, with `optimizer` ('sgd': with momentum; 'adam': beta1;
+    'schedule_free_sgd', 'schedule_free_adamw': β) following `schedule.momentum(t)`, or `momentum` for a schedule
+    without. A schedule-free run is evaluated, and its `weights` and `path` are, at its average `x`; its `loss` is
+    the training loss where its gradients are taken. Pure: the same arguments, the same run."""
     return train_many(task, [schedule], [seed], optimizer, momentum)[0]
 
 # %% ../nbs/reference/11a_engine.ipynb #c71f7973

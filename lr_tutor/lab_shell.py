@@ -77,7 +77,7 @@ class LabShell(W.VBox):
         optimizer = task.check_optimizer(optimizer)
         if seeds not in (1, 3): raise ValueError(f'seeds must be 1 or 3, got {seeds!r}')
         self.optimizer = W.Dropdown(options=list(task.optimizers), value=optimizer, description='optimizer',
-                                    style={'description_width': '72px'}, layout=W.Layout(width='155px'))
+                                    style={'description_width': '72px'}, layout=W.Layout(width='245px'))   # 'schedule_free_adamw'
         self.three_seeds = W.Checkbox(value=seeds == 3, description=seeds_label, indent=False, tooltip=seeds_tooltip,
                                       layout=W.Layout(width=seeds_width))
         self.controls = ScheduleControls(start_schedule(factory_or_schedule, task, optimizer),

@@ -169,8 +169,10 @@ def fit_photos(dls, schedule:Schedule, seed:int=0, optimizer:str='adam', arch:st
 class Photos(Task):
     "The photos as the lab's task: what its training panels and starting schedule need (fastai trains it, not `train`)."
     name, classes = 'photos', ('paper', 'rock', 'scissors')
-    lr = {'adam': 1e-2, 'sgd': .1}
-    optimizers, trains = ('adam', 'sgd'), 'thread'      # fastai trains it, a fit per Train press, in a thread
+    # schedule-free at the CPU size: one_cycle, constant, cosine and wsd train to 93-97% from these (seeds 0, 1);
+    # SGD at 0.3 reached 82-91%, at 3 constant and cosine 50-70%; AdamW reached 91-98% from 0.01 to 0.1
+    lr = {'adam': 1e-2, 'sgd': .1, 'schedule_free_sgd': 1., 'schedule_free_adamw': .03}
+    optimizers, trains = ('adam', 'sgd', 'schedule_free_sgd', 'schedule_free_adamw'), 'thread'      # fastai trains it, a fit per Train press, in a thread
     log_loss, loss_ylim = True, (.01, 5.)
     max_loss = 20.
     def __init__(self, tier:str='cpu'):

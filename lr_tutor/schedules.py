@@ -18,15 +18,15 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'STEPS_PER_EPOCH', 'FAMILIES', 'WARMUP_PARAMS', 'Anneal', 'anneal_cos', 'anneal_linear', 'hold',
-           'piecewise', 'Param', 'round_sig', 'fmt_rate', 'check_seeds', 'Rate', 'FloorRate', 'Epochs', 'Shape',
+__all__ = ['SCHEDULE_FREE', 'OPTIMIZERS', 'STEPS_PER_EPOCH', 'FAMILIES', 'WARMUP_PARAMS', 'Anneal', 'anneal_cos', 'anneal_linear',
+           'hold', 'piecewise', 'Param', 'round_sig', 'fmt_rate', 'check_seeds', 'Rate', 'FloorRate', 'Epochs', 'Shape',
            'Schedule', 'family', 'family_defaults', 'family_name', 'constant', 'step_decay', 'exp_decay',
            'inv_time_decay', 'poly_decay', 'multi_step', 'cosine', 'sgdr', 'one_cycle', 'flat_cos', 'cyclical',
-           'ramp_sustain_decay', 'check_schedule', 'warmup', 'join', 'gallery']
+           'ramp_sustain_decay', 'WSDSchedule', 'wsd', 'check_schedule', 'warmup', 'join', 'gallery']
 
 # %% ../nbs/reference/00_schedules.ipynb #9fc06caf
 class Anneal(NamedTuple):
-    "Go from `start` (progress p=0) to `end` (p=1) along curve `kind`: 'cos' (fastai's `SchedCos`) or 'linear'."
+    "Go from `start` (progress p=0) to `end` (p=1) along curve `kind`: 'cos' (fastai's `SchedCos`), 'linear' or '1-sqrt'."
     kind: str
     start: float
     end: float
@@ -41,7 +41,13 @@ def _cos_curve(start, end, p):
     out += start
     return out
 
-_CURVES = {'cos': _cos_curve, 'linear': lambda start, end, p: start + p * (end - start)}
+def _one_minus_sqrt_curve(start, end, p):
+    """`end + (start − end)(1 − √p)`: the way left to `end` shrinks as 1 − √p (Hägele et al.'s cooldown). Progress
+    within rounding of 0 counts as 0: √ would turn a rounding error of 1e-16 into a rate off by 1e-8."""
+    p = np.asarray(p, dtype=float)
+    return end + np.subtract(start, end) * (1 - np.sqrt(np.where(p < 1e-12, 0., p)))
+
+_CURVES = {'cos': _cos_curve, 'linear': lambda start, end, p: start + p * (end - start), '1-sqrt': _one_minus_sqrt_curve}
 
 def anneal_cos(start, end): return Anneal('cos', start, end)
 def anneal_linear(start, end): return Anneal('linear', start, end)
@@ -143,7 +149,8 @@ def fmt_rate(x) -> str:
     mant, exp = f'{x:.2e}'.split('e')
     return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
 
-OPTIMIZERS = ('adam', 'adamw', 'sgd', 'rmsprop')   # the optimizers lr_tutor names; each trainer says which it runs
+SCHEDULE_FREE = ('schedule_free_sgd', 'schedule_free_adamw')   # Defazio et al. 2024: an average instead of a decay
+OPTIMIZERS = ('adam', 'adamw', 'sgd', 'rmsprop', *SCHEDULE_FREE)   # the optimizers lr_tutor names; each trainer says which it runs
 
 def check_seeds(seeds, name:str='seeds', distinct:bool=True) -> list:
     "`seeds`, a non-empty sequence of (`distinct`) integers in [0, inf), as a list of ints; else a `ValueError` naming `name`."
@@ -312,8 +319,9 @@ def _order_message(params, vals, lo, hi) -> str:
     if shown[lo] == shown[hi]: shown = {k: repr(vals[k]) for k in (lo, hi)}
     return f'{lo} must be <= {hi} (got {lo}={shown[lo]}, {hi}={shown[hi]})'
 
-def family(order=(), **params):
-    "Register a family whose parameters are described by `params`; `order` lists (low, high) pairs."
+def family(order=(), schedule_type=None, **params):
+    """Register a family whose parameters are described by `params`; `order` lists (low, high) pairs;
+    `schedule_type`, a `Schedule` subclass for a family with methods of its own (`wsd`'s `cooldown_at`)."""
     def register(build):
         sig = inspect.signature(build)
         unmatched = set(sig.parameters) ^ set(params)      # in the signature without a Param, or the other way
@@ -328,7 +336,7 @@ def family(order=(), **params):
             vals = {k: params[k].check(k, v) for k, v in bound.arguments.items()}
             for lo, hi in order:
                 if vals[lo] > vals[hi]: raise ValueError(_order_message(params, vals, lo, hi))
-            return Schedule(build.__name__, vals, build(**vals))
+            return (schedule_type or Schedule)(build.__name__, vals, build(**vals))
         make.params, make.order = params, tuple(order)
         FAMILIES[build.__name__] = make
         return make
@@ -483,6 +491,41 @@ def ramp_sustain_decay(start_lr=1e-5, min_lr=1e-5, max_lr=1e-4, rampup_epochs=5,
         decay = (max_lr - min_lr) * exp_decay ** np.maximum(e - rampup_epochs - sustain_epochs, 0) + min_lr
         return np.where(e < rampup_epochs, ramp, np.where(e < rampup_epochs + sustain_epochs, max_lr, decay))
     return Shape(lr, n_epochs, (min(start_lr, min_lr), max_lr))
+
+# %% ../nbs/reference/00_schedules.ipynb #512cdbe4
+class WSDSchedule(Schedule):
+    "A `wsd` schedule: a `Schedule` that can branch a cooldown from its stable phase (`cooldown_at`)."
+    def cooldown_at(self, epoch) -> Schedule:
+        """The run that follows this one up to `epoch`, a point of its stable phase, and cools down from there with
+        the same cooldown (length, shape, floor): a `wsd` lasting `epoch + decay` epochs."""
+        p = self.params
+        lo, hi = p['warmup'], p['warmup'] + p['stable']
+        try: epoch = Param('epochs', lo, hi).check('epoch', epoch)
+        except ValueError as e: raise ValueError(f'{e}: a cooldown branches from the stable phase of {self!r}') from None
+        return wsd(**{**p, 'stable': p['stable'] if epoch == hi else epoch - lo})
+
+@family(lr_max=_LR_MAX,
+        warmup=Epochs('Epochs of warm-up, from the floor up to lr_max (0: none).', ui=(0, 10), lo_open=False),
+        warmup_shape=Param('choice', choices=('linear', 'cos'), doc='How the warm-up rises: a straight line or half a cosine.'),
+        stable=Epochs('Epochs held at lr_max.', ui=(0, 100), lo_open=False),
+        decay=Epochs('Epochs of cooldown, from lr_max down to the floor (0: none).', ui=(0, 50), lo_open=False),
+        decay_shape=Param('choice', choices=('linear', 'cos', '1-sqrt'),
+                          doc='How the cooldown falls: a straight line, half a cosine, or 1 − √p (fast first, then gently).'),
+        min_ratio=Param('real', 0., 1., ui=(0., .5),
+                        doc='The floor, as a fraction of lr_max: where the warm-up starts and the cooldown ends.'),
+        schedule_type=WSDSchedule)
+def wsd(lr_max=1e-3, warmup=1, warmup_shape='linear', stable=7, decay=2, decay_shape='1-sqrt', min_ratio=0.):
+    "Warm up from `min_ratio · lr_max` to `lr_max`, hold it, cool down to `min_ratio · lr_max` (Hugging Face's `get_wsd_schedule`)."
+    spans = (warmup, stable, decay)
+    if sum(spans) == 0:
+        raise ValueError('warmup + stable + decay must be > 0 (the length of the schedule), got 0 + 0 + 0')
+    floor = min_ratio * lr_max
+    pieces = (Anneal(warmup_shape, floor, lr_max), hold(lr_max), Anneal(decay_shape, lr_max, floor))
+    lengths = np.diff(np.cumsum([0., *spans]))       # a phase of no length (0, or lost in rounding) is left out
+    durations, kept = zip(*[(d, piece) for d, piece, n in zip(spans, pieces, lengths) if n > 0])
+    total = sum(spans)
+    total = int(total) if float(total).is_integer() else total    # learn.fit needs an int epoch count
+    return Shape(piecewise(durations, kept), total, (floor if warmup or decay else lr_max, lr_max))
 
 # %% ../nbs/reference/00_schedules.ipynb #5fb43f6a
 WARMUP_PARAMS = dict(warmup_epochs=Epochs('Epochs of linear warm-up.', ui=(1, 10)),   # `warmup`'s own parameters

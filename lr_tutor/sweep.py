@@ -575,14 +575,14 @@ def plan_sweep(schedules, task='spiral', seeds=(0, 1, 2), optimizer=None, moment
     if chunk_size is not None: Param('count', 1., integer=True).check('chunk_size', chunk_size)
     if kind == 'lab': task = get_task(task)
     if kind == 'photos':
-        from lr_tutor.photos import TIERS
+        from lr_tutor.photos import TIERS, Photos
         size = Param('choice', choices=tuple(TIERS)).check('size', size)
     if kind == 'learner' and optimizer is not None:
         raise ValueError('optimizer must be None when task is a function seed -> Learner: the Learner brings its own')
     optimizers = ([{'lab': 'sgd', 'photos': 'adam', 'learner': None}[kind]] if optimizer is None
                   else list(optimizer) if isinstance(optimizer, (list, tuple)) else [optimizer])
     if kind != 'learner':
-        for o in optimizers: Param('choice', choices=('sgd', 'adam')).check('optimizer', o)
+        for o in optimizers: (task if kind == 'lab' else Photos()).check_optimizer(o)   # the task's own list
     if scheduler == 'asha' and kind == 'lab':
         raise ValueError("scheduler='asha' needs runs that report every epoch (task='photos' or a Learner function); "
                          "a lab task's runs are trained batched and report once")

@@ -28,6 +28,7 @@ from fastai.callback.training import ShortEpochCallback
 from fastai.vision.core import imagenet_stats
 from fastai.vision.learner import create_body, add_head, default_split, num_features_model, _add_norm
 from .schedules import OPTIMIZERS, Schedule, Param, check_seeds
+from .schedule_free import schedule_free_sgd, schedule_free_adamw, ScheduleFreeCallback
 
 # %% auto #0
 __all__ = ['ARCHS', 'OPT_FUNCS', 'FIT_METHODS', 'FULL_SIZE_ENV', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner',
@@ -88,6 +89,8 @@ OPT_FUNCS = {   # fastai's optimizer for each of lr_tutor's OPTIMIZERS
     'adamw': partial(Adam, decouple_wd=True),         # fastai's default: Adam with decoupled weight decay 0.01
     'sgd': partial(SGD, mom=.9),                      # SGD with momentum (fit_one_cycle schedules the momentum)
     'rmsprop': RMSProp,
+    'schedule_free_sgd': schedule_free_sgd,          # the schedulefree package's, trained with ScheduleFreeCallback
+    'schedule_free_adamw': schedule_free_adamw,
 }
 
 def _check_choice(name, v, choices): return Param('choice', choices=tuple(choices)).check(name, v)
@@ -106,12 +109,15 @@ class SeedFit(Callback):
 
 def make_learner(dls, arch='resnet18', opt='adam', pretrained:bool=False, metrics=accuracy, seed:int=None,
                  n_out:int=None, lr=defaults.lr, loss_func=None, cbs=None, **kwargs) -> Learner:
-    "A fastai `Learner` for `dls`: `arch` by name or `nn.Module`, optimizer `opt` by name, reproducible with `seed`."
+    """A fastai `Learner` for `dls`: `arch` by name or `nn.Module`, optimizer `opt` by name (a schedule-free one with its
+    `ScheduleFreeCallback`), reproducible with `seed`."""
     if seed is not None:
         seed = Param('count', 0., integer=True).check('seed', seed)
         set_seed(seed, reproducible=True)   # the initial weights
         cbs = L(cbs) + SeedFit(seed)        # the batches, dropout and augmentations
     opt_func = opt if callable(opt) else OPT_FUNCS[_check_choice('opt', opt, OPTIMIZERS)]
+    if opt_func in (schedule_free_sgd, schedule_free_adamw) and not any(isinstance(cb, ScheduleFreeCallback) for cb in L(cbs)):
+        cbs = L(cbs) + ScheduleFreeCallback()      # optimizer.train() and .eval() where fastai trains and evaluates
     if n_out is None: n_out = getattr(dls, 'c', None)
     if n_out is None: raise ValueError('n_out must be given (an integer in [1, inf)) when dls has no `c`')
     if loss_func is None and getattr(dls.train_ds, 'loss_func', None) is None: loss_func = CrossEntropyLossFlat()

@@ -31,6 +31,8 @@ def schedules(draw, name):
     if name == 'sgdr': kw['cycle_mult'] = min(kw['cycle_mult'], 2.5)   # keep 8 cycles under ~1,000 epochs
     if name == 'multi_step' and kw['milestones']:                       # milestones inside the schedule
         kw['n_epochs'] = max(kw['n_epochs'], kw['milestones'][-1] + draw(st.floats(.01, 10.)))
+    if name == 'wsd' and kw['warmup'] + kw['stable'] + kw['decay'] == 0:   # some length
+        kw['stable'] = draw(st.floats(.01, 100.))
     for lo, hi in make.order:                                           # ordered pairs: put them in order
         if kw[lo] > kw[hi]: kw[lo], kw[hi] = kw[hi], kw[lo]
     return make(**kw)

@@ -5,6 +5,18 @@ import numpy as np
 from lr_tutor.engine import MLP, get_task
 from lr_tutor.schedules import Schedule
 
+def torch_mlp(task, w:np.ndarray):
+    "The task's `MLP` as `nn.Sequential` in float64, holding the engine's flat weights `w`."
+    import torch
+    sizes, layers = task.mlp.sizes, []
+    for a, b in zip(sizes[:-1], sizes[1:]): layers += [torch.nn.Linear(a, b, dtype=torch.float64), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    with torch.no_grad():
+        for (a, b), lin in zip(zip(task.mlp.offsets[:-1:2], task.mlp.offsets[1::2]), model[::2]):
+            lin.weight.copy_(torch.from_numpy(w[a:b].reshape(lin.in_features, lin.out_features).T))
+            lin.bias.copy_(torch.from_numpy(w[b:b + lin.out_features]))
+    return model
+
 def torch_train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', momentum:float=.9) -> np.ndarray:
     """The training losses of `train(task, schedule, seed, optimizer, momentum)` for an `MLP` task, computed
     the plain way: PyTorch modules, autograd and `torch.optim`, one step at a time. (Adam's bias correction
@@ -12,16 +24,10 @@ def torch_train(task, schedule:Schedule, seed:int=0, optimizer:str='sgd', moment
     import torch
     task = get_task(task)
     optimizer = task.check_optimizer(optimizer)
+    if optimizer not in ('sgd', 'adam'):     # the schedule-free ones: tests/test_schedule_free.py, against their package
+        raise ValueError(f"torch_train runs 'sgd' and 'adam', got {optimizer!r}")
     if not isinstance(getattr(task, 'mlp', None), MLP): raise ValueError(f'torch_train needs a task with an MLP, got {task.name!r}')
-    sizes = task.mlp.sizes
-    layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]): layers += [torch.nn.Linear(a, b, dtype=torch.float64), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    w = torch.from_numpy(task.init(seed))
-    with torch.no_grad():
-        for (a, b), lin in zip(zip(task.mlp.offsets[:-1:2], task.mlp.offsets[1::2]), model[::2]):
-            lin.weight.copy_(w[a:b].reshape(lin.in_features, lin.out_features).T)
-            lin.bias.copy_(w[b:b + lin.out_features])
+    model = torch_mlp(task, task.init(seed))
     n = max(1, int(round(schedule.n_epochs * task.steps_per_epoch)))
     t = np.arange(n) / task.steps_per_epoch
     lrs, moms = schedule(t), schedule.momentum(t) if schedule.has_momentum else np.full(n, momentum)
