@@ -26,7 +26,7 @@ from .schedules import Schedule, Param, FAMILIES, check_schedule, STEPS_PER_EPOC
 from .keras_adapter import keras_schedule   # torch-free; here too, so `adapters.keras_schedule` still works
 
 # %% auto #0
-__all__ = ['check_group_factors', 'ScheduleCallback', 'ScheduleLR']
+__all__ = ['check_group_factors', 'ScheduleError', 'ScheduleCallback', 'ScheduleLR']
 
 # %% ../nbs/reference/01_adapters.ipynb #018b655c
 _FACTOR = Param('real', 0., lo_open=True, doc="A parameter group's rate as a multiple of the schedule's.")
@@ -50,6 +50,12 @@ def _rebuilt_for(schedule, n_epoch):
     except ValueError: return None
 
 # %% ../nbs/reference/01_adapters.ipynb #f3616728
+class ScheduleError(ValueError):
+    """A `ScheduleCallback` refusing a fit (wrong length, two schedules). Its message stays its own: fastai rewrites the
+    message of any other exception raised inside a callback event, prefixing "Exception occured in `...`"."""
+    def __init__(self, message:str): super().__init__(message); self.message = message
+    def __str__(self): return self.message
+
 class ScheduleCallback(ParamScheduler):
     """fastai callback driving lr (and mom, where scheduled) from `schedule`, for `learn.fit(n, lr=..., cbs=...)`.
     The schedule is the head (last) group's rate; each other group keeps its ratio to the head as `fit` set it from
@@ -69,7 +75,7 @@ class ScheduleCallback(ParamScheduler):
         "False when another scheduler runs this fit: `lr_find`, `fit_one_cycle`, `fit_sgdr`, `fit_flat_cos`."
         others = [cb for cb in self.learn.cbs if isinstance(cb, ParamScheduler) and cb is not self]
         if any(isinstance(cb, ScheduleCallback) for cb in others):
-            raise ValueError('Two ScheduleCallbacks in one fit would both set the rate: keep one (one attached to the Learner '
+            raise ScheduleError('Two ScheduleCallbacks in one fit would both set the rate: keep one (one attached to the Learner '
                              'and one passed to fit count as two; learn.remove_cb removes the attached one)')
         if others and not all(isinstance(cb, LRFinder) for cb in others):
             warnings.warn(f'{self!r} stands aside in this fit: {type(others[0]).__name__} (from fit_one_cycle, fit_sgdr, '
@@ -89,7 +95,7 @@ class ScheduleCallback(ParamScheduler):
         if need != n: msg += f" (fastai fits whole epochs: training stops at the schedule's end, {n} epochs)"
         other = _rebuilt_for(self.schedule, self.n_epoch)
         if other is not None: msg += f', or rebuild the schedule for {self.n_epoch} epochs: {other!r}'
-        raise ValueError(msg)
+        raise ScheduleError(msg)
 
     # fastai runs `before_fit` and `after_fit` for `validate`, `get_preds` and `predict` too (and an exception there
     # leaves the Learner locked): the schedule sets up at the first training epoch of a fit, so outside one it stands aside.
@@ -103,10 +109,11 @@ class ScheduleCallback(ParamScheduler):
         self._check_length(spe)
         self._n_batches = self.schedule.n_batches(spe)
         if self.group_factors is not None:
-            self._factors = np.array(check_group_factors(self.group_factors, len(self.opt.hypers)))
+            try: self._factors = np.array(check_group_factors(self.group_factors, len(self.opt.hypers)))
+            except ValueError as err: raise ScheduleError(str(err)) from None
         else:   # as fit set them from `lr`: a slice spread over the groups, or one value for all
             lrs = np.array([h['lr'] for h in self.opt.hypers], dtype=float)
-            if not lrs[-1] > 0: raise ValueError(f"The head group's rate is {lrs[-1]!r}: pass fit an lr > 0, or group_factors")
+            if not lrs[-1] > 0: raise ScheduleError(f"The head group's rate is {lrs[-1]!r}: pass fit an lr > 0, or group_factors")
             self._factors = lrs / lrs[-1]
         super().before_fit()
 

@@ -10,7 +10,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/reference/finder.html.md"""
 
 # %% ../nbs/reference/05_finder.ipynb #7450a92b
 from __future__ import annotations
-import contextlib, copy, io, math, random, tempfile, warnings
+import base64, contextlib, copy, io, math, random, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -468,5 +468,9 @@ class LRPicker:
         self.fig.savefig(buf, format='png', dpi=72)
         self.image.value = buf.getvalue()
 
-    def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs):
+        # a static page (docs, a saved lesson) has no widget manager: give it the current picture as a PNG too
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict): bundle = {**bundle, 'image/png': base64.b64encode(self.image.value).decode()}
+        return bundle
 

@@ -9,7 +9,7 @@ included. What it cannot check is what only a GPU has (CUDA memory, bf16 speed),
 `nbs/reference/03_data.ipynb`, whose GPU cells test exactly that, is not in the list.
 
     python scripts/dry_run_gpu_cells.py                  # every lesson
-    python scripts/dry_run_gpu_cells.py 06_one_cycle     # some lessons
+    python scripts/dry_run_gpu_cells.py course/03_one_cycle     # some lessons
 
 The executed copies, with their plots and tables, go to `test-artifacts/dry_run/`."""
 import argparse, ast, inspect, os, re, shutil, sys, time
@@ -18,7 +18,7 @@ from fastcore.nbio import read_nb, write_nb, mk_cell
 from nbdev.test import test_nb
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ['reference/05_finder', 'course/03_one_cycle', 'course/04_annealing', 'course/05_fine_tuning',
+LESSONS = ['course/02_find_a_rate', 'course/03_one_cycle', 'course/04_annealing', 'course/05_fine_tuning',
            'course/06_case_study', 'course/07_optimizers']
 OUT = ROOT/'test-artifacts'/'dry_run'
 
@@ -33,7 +33,7 @@ def shrink(cfg):
                 full_cycles=2, finder_its=12, finder_runs=2, runs=6, group=3, device='cpu')
     for k, v in cfg.items():
         if isinstance(v, dict) and k != 'models': shrink(v)
-        elif k == 'seeds': cfg[k] = type(v)(list(v)[:2])   # two seeds: enough to exercise the spreads
+        elif k == 'seeds': cfg[k] = type(v)(list(v)[:5])   # five seeds: the fewest lr_tutor.evidence compares on
         elif k in tiny: cfg[k] = tiny[k]
     if 'size' in cfg or 'img_size' in cfg: cfg['n_per_class'] = tiny['n_per_class']   # "every photo" too
     return cfg

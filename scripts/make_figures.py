@@ -42,12 +42,12 @@ def small_photos():
     return rps_dls(size=32, bs=32, fast=True, n_per_class=100)
 
 def finder_picture(dls, where='32 px, CPU'):
-    "Lesson 1: three range tests on the photos, fastai's suggestions per run and the stable choice."
+    "Lesson 2: the stable pick's five range tests (100 iterations each), fastai's suggestions per run and their medians."
     from lr_tutor.training import make_learner
     import lr_tutor.finder  # noqa: F401  (Learner.lr_range_test)
-    test = make_learner(dls, 'simple_cnn', seed=0).lr_range_test(runs=3, num_it=60, show_plot=False)
+    test = make_learner(dls, 'simple_cnn', seed=0).lr_range_test(runs=5, show_plot=False, progress=False)
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    test.plot(ax=ax, explain=False, title=f'LR range test, 3 runs (simple CNN, {where})')
+    test.plot(ax=ax, explain=False, title=f'LR range test, 5 runs (simple CNN, {where})')
     return fig
 
 def discriminative_picture():
