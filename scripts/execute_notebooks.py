@@ -22,8 +22,9 @@ A code cell edited after the run no longer matches its hash.
     python scripts/execute_notebooks.py --passes 2 11_lab    # Run All twice in one kernel (saves the first pass)
     python scripts/execute_notebooks.py --kernelspec-only    # only add the kernelspec, run nothing
 
-Run it with the full photo set (LR_TUTOR_DATA) and one notebook at a time, as the committed outputs are
-the CPU size's."""
+The committed outputs are the CPU size's, from the data a learner's default run uses (the bundled photo sample): the
+kernels run without `LR_TUTOR_DATA` even where it is set, unless `--keep-data` says to keep it (numbers a learner
+will not reproduce: a lesson that keeps them must say so at its top)."""
 import argparse, hashlib, json, os, re, sys, time
 from pathlib import Path
 import nbformat
@@ -161,7 +162,10 @@ def main():
     ap.add_argument('--timeout', type=float, default=None, help='seconds allowed per notebook (per pass)')
     ap.add_argument('--passes', type=int, default=1,
                     help='Run All this many times in one kernel, as tests/test_run_all.py does (2); the first pass is saved')
+    ap.add_argument('--keep-data', action='store_true',
+                    help="keep $LR_TUTOR_DATA for the kernels (by default they use the learner's default data)")
     args = ap.parse_args()
+    if not args.keep_data: os.environ.pop('LR_TUTOR_DATA', None)
     print(f"LR_TUTOR_DATA={os.environ.get('LR_TUTOR_DATA', '(not set: the default photo set)')}, "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(not set)')}", flush=True)
     for path in notebooks(args.names):

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location('execute_notebooks', ROOT / 'scripts' / 'execute_notebooks.py')
 ex = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(ex)
 MANIFEST = ex.read_manifest()
-FIX = 'run `python scripts/execute_notebooks.py {}` (with LR_TUTOR_DATA set to the full photo set) and commit the result'
+FIX = 'run `python scripts/execute_notebooks.py {}` (the learner\'s default data: LR_TUTOR_DATA is left out) and commit the result'
 MAX_BYTES = 3_000_000   # plots at default dpi and tables: a lesson is a few hundred kB, not megabytes of widget state
 
 @pytest.mark.parametrize('path', ex.notebooks(), ids=lambda p: p.stem)
