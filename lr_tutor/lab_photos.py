@@ -21,7 +21,7 @@ from .explore import ERROR_COLOR, Curve, code_html, error_html, html_table, read
 from .engine import Run, Task, register_task
 from .lab import LABS, LabShell, Pinned
 from .data import rps_dls
-from .training import make_learner, accelerate
+from .training import make_learner, accelerate, epoch_values
 
 
 # %% auto #0
@@ -134,9 +134,7 @@ class LiveRecorder(Callback):
         self._hook(self.on_batch)
 
     def after_epoch(self):
-        names, v = list(self.recorder.metric_names[1:-1]), self.recorder.values[-1]    # train_loss, valid_loss, accuracy
-        # an epoch the schedule ended part way has no train_loss: the values are the last names'
-        values = {} if self.recorder.cancel_valid else dict(zip(names[len(names) - len(v):], map(float, v)))
+        values = epoch_values(self.recorder)
         self.test_t.append(len(self.t) / self.batches_per_epoch)
         self.test_loss.append(values.get('valid_loss', math.nan)); self.test_acc.append(values.get('accuracy', math.nan))
         self._hook(self.on_epoch)
