@@ -13,8 +13,9 @@ from fastcore.meta import delegates
 from .schedules import FAMILIES, Param, Schedule, check_seeds
 from .engine import MOMENTUM, Task, get_task
 from .sweep_results import Job, Failure, SweepResults, describe_error
-from .sweep_trials import (WEIGHTS_FILE, LabTrials, LearnerTrials, PhotoTrials, SearchTrials, Trials,
-    UserCode, progress_callback, read_report, require_ray, stop_at_first_failure, trainable, worker_exception)
+from lr_tutor.sweep_trials import (WEIGHTS_FILE, LabTrials, LearnerTrials, PhotoTrials, SearchTrials, Trials,
+    UserCode, progress_callback, read_report, require_ray, silent_reporter, stop_at_first_failure, trainable,
+    worker_exception)
 
 # %% auto #0
 __all__ = ['LAB_CHUNK', 'SPEC_FILE', 'SEARCHES', 'SCHEDULERS', 'ERRORS', 'Space', 'start_ray', 'Sweep', 'Plan', 'plan_sweep',
@@ -116,7 +117,7 @@ def start_ray(address:str=None, num_cpus:int=None, num_gpus:int=None, quiet:bool
     if ray is not None and ray.is_initialized(): return ray
     address = address or os.environ.get('RAY_ADDRESS')
     say = functools.partial(print, flush=True) if not quiet and _ray_installed() else lambda *a: None
-    say(f'Connecting to the Ray cluster at {address}…' if address else 'Starting Ray on this machine (a few seconds)…')
+    say(f'Connecting to the Ray cluster at {address}…' if address else 'Starting Ray on this machine…')
     t0 = time.perf_counter()
     ray, _ = require_ray()
     import logging
@@ -348,7 +349,7 @@ def _run(plan:Plan, storage, name, max_failures, progress) -> Sweep:
     if storage and '://' not in str(storage): storage = os.path.abspath(os.path.expanduser(str(storage)))
     path = f'{(storage or os.path.expanduser("~/ray_results")).rstrip("/")}/{name}'
     _write_plan(path, plan)
-    run_config = tune.RunConfig(name=name, storage_path=storage, verbose=0,
+    run_config = tune.RunConfig(name=name, storage_path=storage, verbose=0, progress_reporter=silent_reporter(),
                                 stop=stop_at_first_failure() if plan.errors == 'raise' else None,
                                 failure_config=tune.FailureConfig(max_failures=max_failures),
                                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),   # a trial's latest report

@@ -16,7 +16,7 @@ from .sweep_results import Job
 # %% auto #0
 __all__ = ['EXTRA_HINT', 'REPORT_FILE', 'WEIGHTS_FILE', 'require_ray', 'train_chunk', 'WorkerTraceback', 'worker_exception',
            'read_report', 'tune_report_callback', 'UserCode', 'Trials', 'trainable', 'LabTrials', 'SearchTrials',
-           'PhotoTrials', 'LearnerTrials', 'progress_callback', 'stop_at_first_failure']
+           'PhotoTrials', 'LearnerTrials', 'progress_callback', 'silent_reporter', 'stop_at_first_failure']
 
 # %% ../nbs/reference/13b_sweep_trials.ipynb #20b1df98
 EXTRA_HINT = "pip install 'lr_tutor[sweep]'"
@@ -353,8 +353,9 @@ def progress_callback(sweep_trials:Trials, n_runs:int):
             self.bar.comment = 'runs'
             self.bar.update(0)
         def on_step_end(self, iteration, trials, **info):
-            for t in trials:
-                if t.status in ('TERMINATED', 'ERROR') and t.trial_id not in self.ended:
+            for t in trials:      # a trial the sweep stopped before it reported ran no run
+                ran = t.status == 'ERROR' or t.status == 'TERMINATED' and (t.last_result or {}).get('training_iteration')
+                if ran and t.trial_id not in self.ended:
                     runs = len(sweep_trials.trial_jobs(t.config))
                     self.ended[t.trial_id] = runs, runs if t.status == 'ERROR' else int((t.last_result or {}).get('failed', 0))
             done, failed = (sum(v[i] for v in self.ended.values()) for i in (0, 1))
@@ -363,6 +364,15 @@ def progress_callback(sweep_trials:Trials, n_runs:int):
             self.bar.update(done)
         def on_experiment_end(self, trials, **info): self.on_step_end(0, trials)
     return Progress()
+
+def silent_reporter():
+    """A Tune progress reporter that draws nothing: Tune's own tables stay off, and so does its notebook reporter,
+    which clears the cell's output (and with it what was said about Ray's start)."""
+    from ray.tune.progress_reporter import ProgressReporter
+    class Silent(ProgressReporter):
+        def should_report(self, trials, done=False): return False
+        def report(self, trials, done, *sys_info): pass
+    return Silent()
 
 def stop_at_first_failure():
     "A Tune stopper that ends the whole sweep at its first failed run (errors='raise': the other runs would be lost)."

@@ -258,8 +258,8 @@ def make_plain(seed, hidden):
     return Learner(dls, model, loss_func=smoothed_cross_entropy, metrics=accuracy)
 ''', '''
 tasks = {'vision': make_learner, 'tabular, a lambda': lambda seed: make_tabular(seed), 'plain, a partial': partial(make_plain, hidden=8)}
-sweeps = {name: sweep([one_cycle(1e-2, 2), constant(1e-3, 2)], task=task, seeds=(0,), storage=os.environ['SWEEP_STORAGE'],
-                      progress=False) for name, task in tasks.items()}
+sweeps = {name: sweep([one_cycle(1e-2, 2), constant(1e-3, 2)], task=task, seeds=(0,), storage=os.environ['SWEEP_STORAGE'])
+          for name, task in tasks.items()}
 for name, sw in sweeps.items():
     assert len(sw.runs) == 2 and sw.runs.accuracy.between(0, 1).all() and sw.runs.error.isna().all(), (name, sw.runs)
 print({name: sw.runs.accuracy.round(3).tolist() for name, sw in sweeps.items()})
@@ -276,6 +276,8 @@ def test_learners_defined_in_a_notebook(local_ray, tmp_path, monkeypatch):
     NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(tmp_path)}}).execute()
     out = ''.join(o.get('text', '') for o in nb.cells[-1].outputs)
     assert "'vision'" in out and "'tabular, a lambda'" in out and "'plain, a partial'" in out, out
+    said = out.splitlines()[:2]       # what the first sweep said of Ray, kept in the cell (Tune's reporter cleared it)
+    assert said[0].startswith('Connecting to the Ray cluster at') and said[1].startswith('Ray is ready after'), out
 
 SCRIPT = '''
 import json, sys, time
