@@ -7,6 +7,8 @@
    core) vs `sweep(task='photos')`, one trial per run, as many at a time as cores, on the Ray started above.
    The sweep is also run with twice the seeds: its fixed cost (Tune's start, each worker's torch and fastai
    imports) and its cost per added run follow, with the ratio at the margin and the size from which it wins.
+3. Failures: a `make_learner` that raises, swept over 4 runs, against the same sweep whose learner trains one short
+   epoch: the time until `sweep` raises (no retries; the sweep stops at its first failed run).
 
     OMP_NUM_THREADS=1 python benchmarks/bench_sweep.py                   # the full size (minutes)
     OMP_NUM_THREADS=1 python benchmarks/bench_sweep.py --configs 1200 --photo-seeds 1    # a quick check
@@ -87,11 +89,11 @@ def photos(args, storage, slots, cpus):
     n = len(schedules) * len(seeds)
     def timed(seeds):
         t0 = time.perf_counter()
-        ph = sweep(schedules, task='photos', seeds=seeds, size='cpu', storage=storage, progress=False)
+        ph = sweep(schedules, task='photos', seeds=seeds, tier='cpu', storage=storage, progress=False)
         assert len(ph.runs) == len(schedules) * len(seeds)
         return time.perf_counter() - t0, ph.runs.seconds.mean()
     t0 = time.perf_counter()                        # the first sweep in this process also imports Tune's modules
-    sweep([constant(1e-3, 1)], task='photos', seeds=(0,), size='cpu', storage=storage, progress=False)
+    sweep([constant(1e-3, 1)], task='photos', seeds=(0,), tier='cpu', storage=storage, progress=False)
     first = time.perf_counter() - t0
     par, run_s = timed(seeds)
     par2, _ = timed(tuple(range(2 * len(seeds))))
@@ -111,6 +113,30 @@ def photos(args, storage, slots, cpus):
               if marginal < .75 * per_run else '; it does not reach 0.75x at this size')
     else: print('    the sweep does not beat the loop at this size on this machine')
 
+def make_tiny_learner(seed, fail=False):
+    "A learner of one short epoch, or (`fail`) a make_learner whose data is missing. Defined in `__main__`: sent by value."
+    from lr_tutor.data import synthetic_dls
+    from lr_tutor.training import make_learner
+    if fail: raise FileNotFoundError('my data folder is missing')
+    return make_learner(synthetic_dls(n_train=96, n_valid=48, size=16, bs=32), arch='simple_cnn', seed=seed)
+
+def failures(storage, slots):
+    "The time until a failing make_learner is raised, against the same sweep trained [anchor]."
+    from functools import partial
+    from lr_tutor.sweep import sweep
+    from lr_tutor.schedules import constant
+    schedules, seeds = [constant(1e-3, 1), constant(1e-2, 1)], (0, 1)
+    t0 = time.perf_counter()
+    sweep(schedules, task=make_tiny_learner, seeds=seeds, storage=storage, progress=False)
+    trained = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    try: sweep(schedules, task=partial(make_tiny_learner, fail=True), seeds=seeds, storage=storage, progress=False)
+    except FileNotFoundError: pass
+    raised = time.perf_counter() - t0
+    print(f'failures: {len(schedules) * len(seeds)} runs, {slots} trials at a time, load average {os.getloadavg()[0]:.1f}')
+    print(f'  the sweep, each run one short epoch:   {trained:6.1f} s   [anchor]')
+    print(f'  its make_learner raising: raised after {raised:6.1f} s = {raised / trained:.2f}x the anchor')
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--configs', type=int, default=10_000)
@@ -118,6 +144,7 @@ def main():
     ap.add_argument('--photo-seeds', type=int, default=3)
     ap.add_argument('--no-photos', action='store_true')
     ap.add_argument('--no-spiral', action='store_true', help='photos only (Ray is started for them)')
+    ap.add_argument('--no-failures', action='store_true')
     args = ap.parse_args()
     import ray
     from lr_tutor.sweep import start_ray
@@ -128,11 +155,12 @@ def main():
     if not args.no_spiral:
         print(f'spiral: {len(configs)} configurations')
         loop, batched = spiral_loop(configs)
-    t0 = time.perf_counter(); start_ray(num_cpus=cpus); start = time.perf_counter() - t0
+    t0 = time.perf_counter(); start_ray(num_cpus=cpus, quiet=True); start = time.perf_counter() - t0
     slots = int(ray.cluster_resources()['CPU'])
     print(f'  Ray start (ray.init): {start:7.1f} s')
     if not args.no_spiral: spiral_sweep(args, configs, storage, slots, start, loop, batched)
     if not args.no_photos: photos(args, storage, slots, cpus)
+    if not args.no_failures: failures(storage, slots)
     ray.shutdown()
     import shutil; shutil.rmtree(storage, ignore_errors=True)
 

@@ -17,8 +17,8 @@ import numpy as np
 from .schedules import OPTIMIZERS, SCHEDULE_FREE, Param, Schedule, check_seeds
 
 # %% auto #0
-__all__ = ['OPTIMIZER_STEPS', 'TASKS', 'Run', 'schedule_free_weights', 'Task', 'register_task', 'get_task', 'MLP', 'Spiral',
-           'Landscape', 'train_many', 'train', 'runs_table']
+__all__ = ['OPTIMIZER_STEPS', 'TASKS', 'MOMENTUM', 'Run', 'schedule_free_weights', 'Task', 'register_task', 'get_task', 'MLP',
+           'Spiral', 'Landscape', 'train_many', 'train', 'runs_table']
 
 # %% ../nbs/reference/11a_engine.ipynb #02a784b5
 @dataclass(eq=False)
@@ -463,6 +463,8 @@ def _train_group(task, configs, n_steps, optimizer, momentum):
                         task.target, task.chance if has_acc else None))
     return runs
 
+MOMENTUM = Param('real', 0., 1., hi_open=True, doc="The momentum (SGD's, Adam's beta1) of a schedule without its own.")
+
 def train_many(task, schedules, seeds=0, optimizer:str='sgd', momentum:float=.9) -> list:
     """`train(task, s, seed, optimizer, momentum)` for each schedule `s` and its seed (one seed for all, or
     one each), trained as one batched program: the same runs, in the time of a few."""
@@ -476,8 +478,7 @@ def train_many(task, schedules, seeds=0, optimizer:str='sgd', momentum:float=.9)
     if isinstance(seeds, (list, tuple, range, np.ndarray)) and len(seeds) != len(schedules):
         raise ValueError(f'seeds must be one int or one per schedule ({len(schedules)}), got {len(seeds)}')
     seeds = check_seeds(seeds, 'seeds', distinct=False)
-    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
-        raise ValueError(f'momentum must be in [0, 1), got {momentum!r}')
+    momentum = MOMENTUM.check('momentum', momentum)
     if optimizer in SCHEDULE_FREE:              # x is recovered from y and z by dividing by the momentum
         if momentum == 0: raise ValueError(f'momentum must be in (0, 1) for {optimizer}, got {momentum!r}')
         for i, s in enumerate(schedules):

@@ -20,7 +20,7 @@ from .schedules import Schedule, Param     # first: lr_tutor filters a fastai im
 from fastai.callback.core import Callback, CancelFitException
 from .engine import Run, Task
 from .data import rps_dls
-from .training import make_learner, accelerate
+from .training import make_learner, accelerate, epoch_values
 
 # %% auto #0
 __all__ = ['TIERS', 'resolve_tier', 'photo_dls', 'PhotoRun', 'runs_frame', 'LiveRecorder', 'fit_photos', 'Photos']
@@ -131,9 +131,7 @@ class LiveRecorder(Callback):
         self._hook(self.on_batch)
 
     def after_epoch(self):
-        names, v = list(self.recorder.metric_names[1:-1]), self.recorder.values[-1]    # train_loss, valid_loss, accuracy
-        # an epoch the schedule ended part way has no train_loss: the values are the last names'
-        values = {} if self.recorder.cancel_valid else dict(zip(names[len(names) - len(v):], map(float, v)))
+        values = epoch_values(self.recorder)
         self.test_t.append(len(self.t) / self.batches_per_epoch)
         self.test_loss.append(values.get('valid_loss', math.nan)); self.test_acc.append(values.get('accuracy', math.nan))
         self._hook(self.on_epoch)

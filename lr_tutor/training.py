@@ -32,8 +32,9 @@ from .schedule_free import schedule_free_sgd, schedule_free_adamw, ScheduleFreeC
 
 # %% auto #0
 __all__ = ['ARCHS', 'OPT_FUNCS', 'FIT_METHODS', 'FULL_SIZE_ENV', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner',
-           'PlainTensors', 'accelerate', 'fused_adamw', 'EpochHistory', 'run_experiment', 'epochs_to_target',
-           'summarize', 'format_summary', 'compare_seeds', 'plot_curves', 'full_size_requested', 'run_full_size']
+           'PlainTensors', 'accelerate', 'fused_adamw', 'epoch_values', 'EpochHistory', 'run_experiment',
+           'epochs_to_target', 'summarize', 'format_summary', 'compare_seeds', 'plot_curves', 'full_size_requested',
+           'run_full_size']
 
 # %% ../nbs/reference/04_training.ipynb #9a9e87b7
 _COUNT = Param('count', 1., integer=True)
@@ -175,6 +176,13 @@ def _sync(dls):
     "Wait for the GPU to finish what it was given, so that the clock measures the work, not its queueing."
     dev = getattr(dls, 'device', None)
     if dev is not None and torch.device(dev).type == 'cuda': torch.cuda.synchronize(dev)
+
+def epoch_values(recorder) -> dict:
+    """The values fastai's `Recorder` kept for the epoch just ended, by name (`train_loss`, `valid_loss`, the
+    metrics): an epoch the schedule ended part way has no `train_loss` (the values are the last names'), and one
+    whose validation was cancelled has none."""
+    names, v = list(recorder.metric_names[1:-1]), recorder.values[-1]     # without 'epoch' and 'time'
+    return {} if recorder.cancel_valid else dict(zip(names[len(names) - len(v):], map(float, v)))
 
 class EpochHistory(Callback):
     "Copy the `Recorder`'s values after every epoch, numbering epochs across fit calls, with `time`: seconds since the first fit began."

@@ -19,3 +19,35 @@ class SleepySpiral(Spiral):
                 time.sleep(.1)
         time.sleep(self.delay)
         return super().batches(seed, n_steps)
+
+
+# Learners of a module of the user's own, which Ray's workers cannot import (this folder is not on their path):
+# lr_tutor.sweep sends them by value. fastai is imported inside them, as nothing here may rely on an import having run.
+
+def missing_data_learner(seed, calls):
+    "A `make_learner` whose data folder is missing: it notes each call in folder `calls`, then raises."
+    import uuid
+    (Path(calls) / f'{seed}-{uuid.uuid4().hex}').touch()
+    raise RuntimeError('my data folder is missing')
+
+def forward_fails_for_seed_1(seed):
+    "A Learner whose model's forward raises on every batch for seed 1 (a bug in the model), and trains for seed 0."
+    import torch
+    from torch import nn
+    from fastai.data.core import DataLoaders
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.metrics import accuracy
+    from fastai.torch_core import set_seed
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(4, 2)
+        def forward(self, x):
+            if seed == 1: raise ValueError(f'expected 4 features, got {x.shape[1] + 1}')
+            return self.linear(x)
+    set_seed(seed, reproducible=True)
+    x = torch.randn(128, 4); y = (x[:, 0] > 0).long()
+    ds = [(x[i], y[i]) for i in range(128)]
+    dls = DataLoaders.from_dsets(ds[:96], ds[96:], bs=32, device='cpu')
+    return Learner(dls, Model(), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
