@@ -48,7 +48,7 @@ class PhotoLab(LabShell):
     run kept: `runs` (a DataFrame, also shown as a table), earlier runs as ghosts. `train(seeds)` does what the
     button does and returns the new runs; `result` is the last run; `learn` its Learner."""
     def __init__(self, factory_or_schedule='one_cycle', tier='auto', optimizer:str='adam', seeds:int=1, path=None,
-                 force:bool=False, figsize=(8.4, 3.0), schedule_figsize=(5.8, 3.4), fps:float=4., max_ghosts:int=6,
+                 force:bool=False, figsize=(4.6, 4.4), schedule_figsize=(4.4, 3.2), fps:float=4., max_ghosts:int=6,
                  before_fit=None, on_batch=None):
         fps = Param('real', 0., lo_open=True).check('fps', fps)
         max_ghosts = Param('count', 0., integer=True).check('max_ghosts', max_ghosts)
@@ -73,7 +73,7 @@ class PhotoLab(LabShell):
         spec = TIERS[self.tier]
         self.lay_out(f'<b>photos</b> <small>({self.tier}: {spec["image_size"]} px, {spec["arch"]})</small>',
                      [self.train_button, self.stop_button],
-                     [self.progress, self.status, self.view, self.table, self.best], name_width='200px')
+                     [self.progress, self.status, self.view], [self.table, self.best], name_width='200px')
         self.add_class('lr-tutor-photos')
         self.groups = []                           # the runs of each train() call, in order
         self._dls, self.learn, self._thread, self._error = None, None, None, None

@@ -49,8 +49,10 @@ class RegionsPanel(Panel):
             sel = task.y_test == k
             ax.scatter(*task.x_test[sel].T, s=6, color=colors[k], edgecolor='white', linewidth=.3, label=name, zorder=3)
         ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_xticks([]); ax.set_yticks([])
-        ax.set_title('decision regions (test points)', fontsize=9)
-        ax.legend(loc='lower left', fontsize=7, frameon=False, handletextpad=.1, borderaxespad=.1, markerscale=2)
+        ax.set_title('decision regions (test points)', fontsize=8)
+        # under the panel, where no point is
+        ax.legend(loc='upper center', bbox_to_anchor=(.5, 0), ncols=len(task.classes), fontsize=7, frameon=False,
+                  handletextpad=.1, columnspacing=.8, borderaxespad=.2, markerscale=2)
 
     def classes(self, run):
         return self.task.logits(run.weights[None], self.grid)[0].argmax(-1).reshape(self.n, self.n)
@@ -95,7 +97,7 @@ PANELS = {'regions': RegionsPanel, 'map': MapPanel}     # a task's `panel` -> ho
 class RunPlot:
     """The training panels of a task for the current runs (one per seed) and pinned ones, as PNG frames.
     Everything that does not change between runs is drawn once and kept (blitting); `blit=False` draws all."""
-    def __init__(self, task, figsize=(9.6, 3.0), dpi=100, blit:bool=True, png_level:int=1):
+    def __init__(self, task, figsize=(4.6, 4.4), dpi=100, blit:bool=True, png_level:int=1):
         self.task, self.blit, self.png_level, self.dpi = task, blit, png_level, dpi
         self.figure = fig = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(fig)
@@ -103,10 +105,19 @@ class RunPlot:
         if task.panel is not None and panel is None:
             raise ValueError(f'task.panel must be one of {", ".join(map(repr, PANELS))} or None, got {task.panel!r}')
         n = 2 if panel is None else 3
-        gs = fig.add_gridspec(1, n, width_ratios=(1.25, 1.25, 1)[:n] if task.panel != 'map' else (1.3, 1.3, 1.1),
-                              left=.07, right=.99, top=.84 if n == 3 else .78, bottom=.16, wspace=.28 if n == 3 else .2)
-        self.loss_ax, self.test_ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
-        self.panel = (panel or Panel)(task, fig.add_subplot(gs[2]) if n == 3 else None)
+        # about as tall as wide (the default, to sit beside the sliders): the loss over the whole width, the other
+        # panels under it; a wide figure (9.6 x 3 inches, say): every panel in one row
+        self.stacked = figsize[0] < 2 * figsize[1]
+        if self.stacked:
+            gs = fig.add_gridspec(2, n - 1, height_ratios=(1, 1.25 if n == 3 else 1), width_ratios=(1.1, 1)[:n - 1],
+                                  left=.13, right=.97, top=.82, bottom=.1, hspace=.5 if n == 3 else .62, wspace=.22)
+            cells = [gs[0, :], gs[1, 0], gs[1, 1] if n == 3 else None]
+        else:
+            gs = fig.add_gridspec(1, n, width_ratios=(1.25, 1.25, 1)[:n] if task.panel != 'map' else (1.3, 1.3, 1.1),
+                                  left=.07, right=.99, top=.84 if n == 3 else .78, bottom=.16, wspace=.28 if n == 3 else .2)
+            cells = [gs[0], gs[1], gs[2] if n == 3 else None]
+        self.loss_ax, self.test_ax = fig.add_subplot(cells[0]), fig.add_subplot(cells[1])
+        self.panel = (panel or Panel)(task, fig.add_subplot(cells[2]) if n == 3 else None)
         la, ta = self.loss_ax, self.test_ax
         la.set_xlabel('epoch'); la.set_title('training loss (per step)', fontsize=9)
         lo, hi = task.loss_ylim or (None, None)
@@ -121,7 +132,9 @@ class RunPlot:
         elif lo is not None: ta.set_ylim(lo, hi)
         for a in (la, ta): a.grid(alpha=.3); a.tick_params(labelsize=8)
         self.panel.background()
-        self.status = fig.text(.5, .975 if n == 3 else .905, '', ha='center', va='top', fontsize=10, animated=True)
+        # the status line on top, the legend of the pinned runs under it: neither over a panel
+        self.status = fig.text(.5, .99 if self.stacked else .975 if n == 3 else .905, '', ha='center', va='top',
+                               fontsize=9 if self.stacked else 10, wrap=True, animated=True)
         self._xmax, self._legend, self._labels = None, None, ()
         self._current, self._ghosts = [], {}        # artists of the current runs; id(pinned) -> its artists
         self.blitting = BlitCanvas(fig, self._state, self._animated, blit, keep=4, png_level=png_level)
@@ -171,8 +184,9 @@ class RunPlot:
             if labels:
                 handles = [mpl.lines.Line2D([], [], color='C0')] + [
                     mpl.lines.Line2D([], [], color=f'C{p.color}', alpha=.6) for p in pinned]
-                self._legend = self.figure.legend(handles, labels, loc='upper left', bbox_to_anchor=(.0, 1.0),
-                                                  ncols=min(len(labels), 6), fontsize=7, frameon=False)
+                self._legend = self.figure.legend(handles, labels, loc='upper left', bbox_to_anchor=(.0, .915 if self.stacked else 1.),
+                                                  ncols=min(len(labels), 4 if self.stacked else 6), fontsize=7, frameon=False,
+                                                  borderaxespad=.2)
         return self.render()
 
     def _state(self):
