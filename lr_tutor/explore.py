@@ -87,7 +87,7 @@ class Explorer(W.HBox):
     def _show(self, s):
         self.curve = c = self.sample(s)
         if self.schedule_plot is not None:
-            self.schedule_plot.set_curves([c])
+            self.schedule_plot.set_curves([c], scope=s.family)
             self.schedule_plot.request(now=self.controls.from_browser)
         self.readouts.value, self.code.value = self._texts(s, c)
 

@@ -99,7 +99,7 @@ class Lab(LabShell):
     def show_schedule(self):
         "The schedule panel: the current schedule, the pinned ones as ghosts; its readouts and code."
         s = self.schedule
-        self.schedule_plot.set_curves(self._curves(s), legend=bool(self.pinned))
+        self.schedule_plot.set_curves(self._curves(s), legend=bool(self.pinned), scope=s.family)
         self.schedule_plot.request(now=self.controls.from_browser)
         self.schedule_readouts.value, self.code.value = self._schedule_texts(s)
 

@@ -270,7 +270,7 @@ class PhotoLab(LabShell):
         "The schedule panel: the sliders' schedule or, while `run` trains, its schedule, the rates fastai set and where it is."
         s = self.schedule if run is None else run.schedule
         with self.drawing_lock:
-            self.schedule_plot.set_curves(self._curves(s, run), legend=run is not None)
+            self.schedule_plot.set_curves(self._curves(s, run), legend=run is not None, scope=s.family)
             self.schedule_plot.request(now=self.controls.from_browser)
         if run is None:
             self.schedule_readouts.value = readouts_html(sample(s, 10, self.task.steps_per_epoch))

@@ -20,9 +20,14 @@ from .curves import EPOCH_LADDER, GHOST_ALPHA, ceil_nice
 from .markup import ERROR_COLOR
 
 # %% auto #0
-__all__ = ['PANELS', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot']
+__all__ = ['PANELS', 'epoch_axis_end', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot']
 
 # %% ../nbs/reference/11b_run_plot.ipynb #6c6a6e9d
+def epoch_axis_end(n_epochs) -> float:
+    """Where the training view's epoch axis ends: the next round number of `EPOCH_LADDER` at or above `n_epochs`, or
+    `n_epochs` itself where it is less than 2% above one (SGDR's 20.02 epochs: 20.02, not 25, which would leave a fifth empty)."""
+    return n_epochs if ceil_nice(n_epochs / 1.02, EPOCH_LADDER) <= n_epochs * (1 + 1e-9) else ceil_nice(n_epochs, EPOCH_LADDER)
+
 class Pinned:
     "Runs kept for comparison (one per seed), their `label` and colour index."
     def __init__(self, runs, label, color):
@@ -173,7 +178,7 @@ class RunPlot:
         self._current = self._curves(runs, 'C0', False) + self.panel.artists(runs, 'C0', False)
         self.status.set_text(status)
         self.status.set_color(ERROR_COLOR if error else 'k')
-        xmax = ceil_nice(max(r.schedule.n_epochs for r in list(runs) + [r for p in pinned for r in p.runs]), EPOCH_LADDER)
+        xmax = epoch_axis_end(max(r.schedule.n_epochs for r in list(runs) + [r for p in pinned for r in p.runs]))
         if xmax != self._xmax:           # the axis fits the longest run shown, whatever was shown before
             self._xmax = xmax
             for a in (self.loss_ax, self.test_ax): a.set_xlim(0, self._xmax)
