@@ -35,7 +35,9 @@ class CurvesFigure:
     def __init__(self, figure:Figure, blit:bool=True, png_level:int=1):
         self.figure, self.canvas, self.blit, self.png_level = figure, figure.canvas, blit, png_level
         self.dpi = figure.dpi                   # at one device pixel per CSS pixel
-        gs = figure.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.15, right=.97, top=.93, bottom=.13)
+        # 0.87 inches on the left, whatever the width: the rate's tick labels (0.0075) and the axis' name
+        gs = figure.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.87 / figure.get_figwidth(), right=.97,
+                                 top=.93, bottom=.13)
         self.ax, self.mom_ax = figure.add_subplot(gs[0]), figure.add_subplot(gs[1])
         self._pos_both = self.ax.get_position(), self.mom_ax.get_position()
         self.ax.set_ylabel('learning rate'); self.mom_ax.set_ylabel('momentum'); self.mom_ax.set_xlabel('epoch')
