@@ -1,6 +1,7 @@
 """What the labs draw of their runs: the training loss per step, the test metric per epoch and the task's own panel (decision regions, or the path on the loss surface), pinned runs as faint ghosts, drawn as PNG frames over kept axes.
 
-`RunPlot(task).show(runs, pinned, status)` draws the current runs (one per seed: a line, or the median in a band)
+`RunPlot(task).show(runs, pinned, status)` draws the current runs (one per seed: the median in a band, or a line each
+for one run or seeds that ended apart)
 over the `Pinned` ones and returns the frame as PNG; what stays put (axes, data points, a contour map) is drawn once
 and kept (a `BlitCanvas`). A task's own panel is one of `PANELS`, a `Panel` that draws its background once and its
 artists per run.
@@ -135,7 +136,9 @@ class RunPlot:
             ta.annotate(f'chance ({task.chance:.0%})', (1, task.chance), xycoords=('axes fraction', 'data'), xytext=(-3, 2),
                         textcoords='offset points', ha='right', va='bottom', fontsize=7, color='0.3')
         elif lo is not None: ta.set_ylim(lo, hi)
-        for a in (la, ta): a.grid(alpha=.3); a.tick_params(labelsize=8)
+        for a, n_ticks in ((la, 6), (ta, 4 if self.stacked else 6)):
+            a.grid(alpha=.3); a.tick_params(labelsize=8)
+            a.xaxis.set_major_locator(mpl.ticker.MaxNLocator(n_ticks, integer=True))     # whole epochs: 0, 5, ..., 20
         self.panel.background()
         # the status line on top, the legend of the pinned runs under it: neither over a panel
         self.status = fig.text(.5, .99 if self.stacked else .975 if n == 3 else .905, '', ha='center', va='top',
@@ -146,15 +149,20 @@ class RunPlot:
         self.n_full = self.n_blit = 0
 
     def _curves(self, runs, color, ghost):
-        "The loss and test artists of `runs` (seeds): one line each, or the median with a min-max band."
+        """The loss and test artists of `runs` (seeds): the median with a min-max band or, for one run or runs that
+        ended apart (a seed stopped part way), a line each."""
         la, ta = self.loss_ax, self.test_ax
         alpha = GHOST_ALPHA if ghost else 1.
         out = []
         test = lambda r: r.test_accuracy if self.has_acc else r.test_loss
-        if len(runs) == 1:
-            r = runs[0]
-            out += la.plot(r.t[r.valid], r.loss[r.valid], color=color, lw=.8, alpha=alpha, animated=True)
-            out += ta.plot(r.test_t, test(r), color=color, lw=1.5, marker='.', ms=3, alpha=alpha, animated=True)
+        if len(runs) == 1 or len({r.n_steps for r in runs}) > 1:
+            longest = max(r.n_steps for r in runs)
+            for r in runs:
+                out += la.plot(r.t[r.valid], r.loss[r.valid], color=color, lw=.8, alpha=alpha, animated=True)
+                out += ta.plot(r.test_t, test(r), color=color, lw=1.5, marker='.', ms=3, alpha=alpha, animated=True)
+                if 0 < r.valid.stop < longest:        # a seed that ended before the others: a cross where it did
+                    out += la.plot(r.t[r.valid.stop - 1], r.loss[r.valid.stop - 1], 'x', color=color, ms=7, mew=1.5,
+                                   alpha=alpha, animated=True)
         else:
             t = runs[0].t
             loss = np.array([r.smoothed_loss() for r in runs])
