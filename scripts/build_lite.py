@@ -245,6 +245,8 @@ def build(out:Path, pyodide:Path|None) -> Path:
         t = time.time()
         subprocess.run(cmd, cwd=stage, env=env, check=True, stdout=subprocess.DEVNULL)
         log(f'jupyter lite build: {time.time() - t:.1f} s')
+    # the root page, where a shared link lands, names no icon: a browser asks for /favicon.ico there
+    shutil.copy(out / 'static' / 'favicons' / 'favicon.ico', out / 'favicon.ico')
     if pyodide:
         target = out / 'static' / 'pyodide'
         target.mkdir(parents=True, exist_ok=True)
