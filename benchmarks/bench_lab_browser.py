@@ -17,7 +17,7 @@ visited in `--rounds` rounds in alternating order so that changes in the machine
 
 Prints median and p90 per variant (ms), and how many presses were answered by a frame drawn ahead.
 """
-import argparse, json, os, platform, statistics, sys, tempfile, time
+import argparse, inspect, json, os, platform, statistics, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 
@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tests'))
 from conftest import (FIGURE_SIGNATURE_JS, JupyterLab, launch_chromium, open_and_run, slider_handle,  # noqa: E402
                       wait_for_figure, KERNELSPEC)
+from lr_tutor.lab import Lab  # noqa: E402
 
 NAIVE = '''%matplotlib inline
 import sys; sys.path.insert(0, {tests!r})
@@ -34,7 +35,7 @@ from lr_tutor.schedules import one_cycle
 slider = W.FloatLogSlider(value=.5, min=-6, max=0, step=.05, description='lr_max')
 def show(lr_max):
     loss = torch_train('spiral', one_cycle(lr_max=float(f'{lr_max:.3g}'), n_epochs=20))
-    fig, ax = plt.subplots(figsize=(9.6, 3)); ax.semilogy(np.arange(len(loss)) / 12, loss); plt.show()
+    fig, ax = plt.subplots(figsize={figsize!r}); ax.semilogy(np.arange(len(loss)) / 12, loss); plt.show()
     print(f'final loss {loss[-12:].mean():.3g}')
 out = W.interactive(show, lr_max=slider)
 out.add_class('lr-tutor-lab'); out.children[-1].add_class('lr-tutor-lab-figure'); out.children[-1].add_class('lr-tutor-lab-readouts')
@@ -42,7 +43,9 @@ out'''
 LAB = '''from lr_tutor.lab import lab
 L = lab('one_cycle', task='{task}'{options})
 L'''
-VARIANTS = {'naive': (NAIVE.replace('{tests!r}', repr(str(ROOT / 'tests'))), 'image')}
+# the naive figure: the lab's training figure's size (its default figsize), so that both send as many pixels
+LAB_FIGSIZE = inspect.signature(Lab).parameters['figsize'].default
+VARIANTS = {'naive': (NAIVE.replace('{tests!r}', repr(str(ROOT / 'tests'))).replace('{figsize!r}', repr(LAB_FIGSIZE)), 'image')}
 for task in ('spiral', 'landscape'):
     for opt in ('', ', prefetch=False') + ((', blit=False',) if task == 'spiral' else ()):
         VARIANTS[f'lab {task}{opt.replace(", ", " ")}'] = (LAB.format(task=task, options=opt), 'canvas')

@@ -11,10 +11,11 @@ and the ratios to the anchor.
 
     python benchmarks/bench_lite.py                     # builds the site offline (scripts/build_lite.py) first
     python benchmarks/bench_lite.py --site lite/_build/site --loads 3 --presses 20 --no-anchor
+    python benchmarks/bench_lite.py --json benchmarks/lite_latency.json   # the record the README's Try-it line states
 
 Goals (issue 20): first lab <= 10 s, slider p90 <= 100 ms.
 """
-import argparse, platform, statistics, sys, tempfile, time
+import argparse, datetime, json, os, platform, statistics, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +105,9 @@ def main():
     ap.add_argument('--presses', type=int, default=15, help='key presses per load')
     ap.add_argument('--pause', type=float, default=1., help='seconds between presses')
     ap.add_argument('--no-anchor', action='store_true', help='skip the CPython JupyterLab anchor')
+    ap.add_argument('--json', type=Path, help='also write the results here (with the machine and its load)')
     args = ap.parse_args()
+    load = [os.getloadavg()[0]]
     print(f'{platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}; '
           'Chromium headless; the browser kernel is Pyodide 0.27.7')
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,13 +118,21 @@ def main():
     print(f'page load to kernel idle: median {statistics.median([t["idle"] for t, _ in rounds]):.1f} s; '
           f'to first lab: median {statistics.median(firsts):.1f} s, max {max(firsts):.1f} s over {len(rounds)} loads (goal <= 10 s)')
     lite = summary('browser kernel (Pyodide)', [r for _, rs in rounds for r in rs])
-    if args.no_anchor: return
-    t_anchor, anchor_presses = anchor_round(args.presses, args.pause)
-    print(f'anchor, JupyterLab on CPython: page load to first lab {t_anchor:.1f} s; '
-          f'Pyodide / CPython = {statistics.median(firsts) / t_anchor:.2f}x')
-    cpython = summary('anchor, CPython kernel', anchor_presses)
-    if lite and cpython:
-        print(f'settled latency, Pyodide / CPython: median {lite[0] / cpython[0]:.2f}x, p90 {lite[1] / cpython[1]:.2f}x '
-              f'(goal: Pyodide p90 <= 100 ms)')
+    record = dict(first_lab_s=[round(x, 1) for x in firsts], kernel_idle_s=[round(t['idle'], 1) for t, _ in rounds],
+                  settled_ms=lite and dict(median=round(lite[0]), p90=round(lite[1])))
+    if not args.no_anchor:
+        t_anchor, anchor_presses = anchor_round(args.presses, args.pause)
+        print(f'anchor, JupyterLab on CPython: page load to first lab {t_anchor:.1f} s; '
+              f'Pyodide / CPython = {statistics.median(firsts) / t_anchor:.2f}x')
+        cpython = summary('anchor, CPython kernel', anchor_presses)
+        record.update(anchor_first_lab_s=round(t_anchor, 1), anchor_settled_ms=cpython and dict(median=round(cpython[0]), p90=round(cpython[1])))
+        if lite and cpython:
+            print(f'settled latency, Pyodide / CPython: median {lite[0] / cpython[0]:.2f}x, p90 {lite[1] / cpython[1]:.2f}x '
+                  f'(goal: Pyodide p90 <= 100 ms)')
+    load.append(os.getloadavg()[0])
+    machine = f'{os.cpu_count()} cores {platform.machine()}, load average {load[0]:.1f} -> {load[1]:.1f} (1 min)'
+    print(f'machine: {machine}')
+    if args.json:
+        args.json.write_text(json.dumps(dict(date=datetime.date.today().isoformat(), machine=machine, **record), indent=1) + '\n')
 
 if __name__ == '__main__': main()

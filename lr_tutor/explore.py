@@ -87,7 +87,7 @@ class Explorer(W.HBox):
     def _show(self, s):
         self.curve = c = self.sample(s)
         if self.schedule_plot is not None:
-            self.schedule_plot.set_curves([c])
+            self.schedule_plot.set_curves([c], scope=s.family)
             self.schedule_plot.request(now=self.controls.from_browser)
         self.readouts.value, self.code.value = self._texts(s, c)
 
@@ -129,14 +129,15 @@ class Compare(W.VBox):
         self.log_y = W.Checkbox(value=log, description='log y', indent=False)
         self.readouts = W.HTML()
         self.readouts.add_class('lr-tutor-readouts')
-        figure = W.VBox([self.log_y, self.schedule_plot.view, self.readouts])
+        figure = W.VBox([self.log_y, self.schedule_plot.view, self.readouts], layout=panel_layout(figsize[0]))
         children = [figure]
         if controls and self.explorers:
-            tabs = W.Tab([ex.controls for ex in self.explorers])
+            tabs = W.Tab([ex.controls for ex in self.explorers], layout=W.Layout(flex='0 0 auto'))
             for i, ex in enumerate(self.explorers): tabs.set_title(i, self._label(self.items.index(ex)))
-            children.append(tabs)
-        # the explorers' controls beside the figure where there is room
-        super().__init__([W.HBox(children, layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))])
+            children.insert(0, tabs)
+        # the explorers' sliders beside the figure, as in an explorer, where there is room; where there is not, the
+        # figure above them (a wrapping row's later line on top): the top sliders, the most used, next to it
+        super().__init__([W.HBox(children, layout=W.Layout(flex_flow='row wrap-reverse', align_items='flex-end'))])
         self.add_class('lr-tutor-compare')
         for ex in self.explorers: ex.controls.observe(self._on_change, 'schedule')
         self.log_y.observe(self._on_log, 'value')
@@ -171,9 +172,9 @@ class Compare(W.VBox):
         self.schedule_plot.set_curves(curves, legend=True)
         self.schedule_plot.request(now=any(ex.controls.from_browser for ex in self.explorers))
         self.readouts.value = html_table(
-            ['schedule', 'peak lr', 'final lr', 'epochs', 'area (lr&middot;epochs)'],
+            ['schedule', 'peak lr', 'final lr', 'epochs', 'area<br>(lr&middot;epochs)'],         # as narrow as the figure
             [[html.escape(c.label), fmt_rate(c.peak), fmt_rate(c.final), f'{c.n_epochs:g}', fmt_rate(c.area)] for c in curves],
-            [f'C{i}' for i in range(len(curves))], spacing=14)
+            [f'C{i}' for i in range(len(curves))], spacing=10)
 
     def flush(self): self.schedule_plot.flush()
 

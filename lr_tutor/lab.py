@@ -27,12 +27,12 @@ __all__ = ['Lab', 'lab', 'lab_figure']
 # %% ../nbs/reference/11_lab.ipynb #10eca491
 class Lab(LabShell):
     """A `LabShell` whose runs are retrained on every change of the schedule (same seeds, same data order), all
-    seeds in one batched program: the explorer's controls and schedule panel above a task's training view, which
+    seeds in one batched program: the explorer's controls and schedule panel beside a task's training view, which
     redraws as the sliders move, with the runs one slider step away trained and drawn ahead while the kernel is
     idle. `sliders`, `schedule`: the controls'; `result`: the current `Run` (seed 0); `results`: one per seed;
     `pin()`, `pinned`; `figure`: the training figure."""
     def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
-                 momentum:float=.9, figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4), blit:bool=True,
+                 momentum:float=.9, figsize=(4.6, 4.4), schedule_figsize=(4.4, 3.2), blit:bool=True,
                  prefetch:bool=True, cache:int=256):
         self.momentum, self.prefetch = momentum, prefetch
         super().__init__(get_task(task), factory_or_schedule, optimizer, seeds, seeds_label='3 seeds', seeds_width='75px',
@@ -48,7 +48,7 @@ class Lab(LabShell):
         self.hint.add_class('lr-tutor-lab-hint')
         # the numbers next to the sliders, above the fold
         self.lay_out(f'<b>{html.escape(self.task.name)}</b>', [self.pin_button, self.clear_button, self.hint],
-                     [self.readouts, self.table, self.view])
+                     [self.view, self.readouts], [self.table])
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
         # a retrain per burst of changes, the runs one step away trained and drawn ahead once the kernel is idle
         self.frames = FramePipeline(self._push, self._frames_ahead, prefetch=prefetch)
@@ -99,7 +99,7 @@ class Lab(LabShell):
     def show_schedule(self):
         "The schedule panel: the current schedule, the pinned ones as ghosts; its readouts and code."
         s = self.schedule
-        self.schedule_plot.set_curves(self._curves(s), legend=bool(self.pinned))
+        self.schedule_plot.set_curves(self._curves(s), legend=bool(self.pinned), scope=s.family)
         self.schedule_plot.request(now=self.controls.from_browser)
         self.schedule_readouts.value, self.code.value = self._schedule_texts(s)
 
@@ -206,13 +206,14 @@ class Lab(LabShell):
         steps = r.steps_to_target()
         parts = [] if r.failure is None else [f'<span style="color:{ERROR_COLOR}">&#9888; {html.escape(r.failure)} '
                                                f'(peak lr {fmt_rate(r.schedule.peak_lr())}): the rate is too large</span>']
-        parts += [f'<b>final loss</b> {r.final_loss:.3g}']
-        if r.test_accuracy is not None: parts.append(f'<b>test accuracy</b> {r.final_accuracy:.1%}')
-        else: parts.append(f'<b>test loss</b> {float(r.test_loss[-1]):.3g}')
-        parts.append(f'<b>steps to {target_words(self.task)}</b> {"not reached" if steps is None else f"{steps:,}"}')
-        parts.append(f'<b>steps</b> {r.n_steps:,}')
+        whole = lambda s: f'<span style="white-space:nowrap">{s}</span>'     # a line breaks between readouts only
+        parts.append(whole(f'<b>final loss</b> {r.final_loss:.3g}'))
+        if r.test_accuracy is not None: parts.append(whole(f'<b>test accuracy</b> {r.final_accuracy:.1%}'))
+        else: parts.append(whole(f'<b>test loss</b> {float(r.test_loss[-1]):.3g}'))
+        parts.append(whole(f'<b>steps to {target_words(self.task)}</b> {"not reached" if steps is None else f"{steps:,}"}'))
+        parts.append(whole(f'<b>steps</b> {r.n_steps:,}'))
         if len(runs) > 1:
-            parts.append(f'<b>3 seeds</b>: final loss {min(x.final_loss for x in runs):.3g} to {max(x.final_loss for x in runs):.3g}')
+            parts.append(whole(f'<b>3 seeds</b>: final loss {min(x.final_loss for x in runs):.3g} to {max(x.final_loss for x in runs):.3g}'))
         return ' &nbsp; '.join(parts)
 
     # pins

@@ -48,7 +48,7 @@ class PhotoLab(LabShell):
     run kept: `runs` (a DataFrame, also shown as a table), earlier runs as ghosts. `train(seeds)` does what the
     button does and returns the new runs; `result` is the last run; `learn` its Learner."""
     def __init__(self, factory_or_schedule='one_cycle', tier='auto', optimizer:str='adam', seeds:int=1, path=None,
-                 force:bool=False, figsize=(8.4, 3.0), schedule_figsize=(5.8, 3.4), fps:float=4., max_ghosts:int=6,
+                 force:bool=False, figsize=(4.6, 4.4), schedule_figsize=(4.4, 3.2), fps:float=4., max_ghosts:int=6,
                  before_fit=None, on_batch=None):
         fps = Param('real', 0., lo_open=True).check('fps', fps)
         max_ghosts = Param('count', 0., integer=True).check('max_ghosts', max_ghosts)
@@ -73,7 +73,7 @@ class PhotoLab(LabShell):
         spec = TIERS[self.tier]
         self.lay_out(f'<b>photos</b> <small>({self.tier}: {spec["image_size"]} px, {spec["arch"]})</small>',
                      [self.train_button, self.stop_button],
-                     [self.progress, self.status, self.view, self.table, self.best], name_width='200px')
+                     [self.progress, self.status, self.view], [self.table, self.best], name_width='200px')
         self.add_class('lr-tutor-photos')
         self.groups = []                           # the runs of each train() call, in order
         self._dls, self.learn, self._thread, self._error = None, None, None, None
@@ -186,10 +186,12 @@ class PhotoLab(LabShell):
             self._say(f'{type(e).__name__}: {e}', error=True)
         finally:
             self._live = None
-            try:        # the end of the run, whatever frame the throttle last let through
-                self._redraw(self._status_line(group[-1]) if group else '')
+            try:        # the end of the run, whatever frame the throttle last let through: every seed's run, as the title says
+                self._redraw(self._status_line(group) if group else '')
                 if group and group[-1].n_steps:
-                    self.show_schedule(group[-1]); self._show_progress(group[-1], self.task.steps_per_epoch)
+                    r = group[-1]
+                    self.show_schedule(r, mark={'finished': None, 'stopped': 'stopped here'}.get(r.end, 'diverged here'))
+                    self._show_progress(r, self.task.steps_per_epoch)
             except Exception as e: self._say(f'drawing failed: {e}', error=True)
             self._table()
             self._set_training(False)
@@ -203,9 +205,19 @@ class PhotoLab(LabShell):
         return (f'{"stopped" if r.stopped else "finished"}: {len(group)} run{"s" * (len(group) > 1)}, test accuracy {accs}, '
                 f'{np.mean([x.seconds for x in group]):.1f} s per run')
 
-    def _status_line(self, r) -> str:
-        if r.diverged is not None: return f'diverged at step {r.diverged}: the rate is too large'
-        return f'{r.end} after {fmt_epochs(r.epochs)} epochs: test accuracy ' + ('-' if math.isnan(r.final_accuracy) else f'{r.final_accuracy:.1%}')
+    def _status_line(self, group) -> str:
+        "The training view's title once the runs of a Train press (`group`, one per seed) ended: how each ended."
+        accs = lambda runs: ', '.join('-' if math.isnan(x.final_accuracy) else f'{x.final_accuracy:.1%}' for x in runs)
+        r = group[-1]
+        if len(group) > 1 and r.end == 'finished':
+            return f'{len(group)} seeds finished after {fmt_epochs(r.epochs)} epochs: test accuracy {accs(group)}'
+        if r.diverged is not None: end = f'diverged at step {r.diverged}: the rate is too large'
+        elif len(group) == 1: end = f'{r.end} after {fmt_epochs(r.epochs)} epochs: test accuracy {accs([r])}'
+        else: end = f'stopped after {fmt_epochs(r.epochs)} epochs' + ('' if math.isnan(r.final_accuracy) else f': {accs([r])}')
+        if len(group) == 1: return end
+        done = group[:-1]            # the seeds before the last, all finished (a stop or a divergence ends the group)
+        seeds = f'seed{"s" * (len(done) > 1)} {", ".join(str(x.seed) for x in done)}'
+        return f'{seeds} finished: {accs(done)}; seed {r.seed} {end}'
 
     def _on_batch(self, rec):
         if self.on_batch is not None: self.on_batch(rec)
@@ -250,11 +262,12 @@ class PhotoLab(LabShell):
         with self.drawing_lock:
             current = self._live.group if self._live else self.groups[-1] if self.groups else None
             if runs is None: runs = current or [_empty_run(self.schedule, self.optimizer.value, self.tier)]
-            png = self.plot.show(_same_length(runs), self._ghosts(current), status, error='diverged' in status)
+            png = self.plot.show(runs, self._ghosts(current), status, error='diverged' in status)
             self.n_frames += 1
             self.view.show(png, (), self.n_frames)
 
-    def _curves(self, s, run=None):
+    def _curves(self, s, run=None, mark:str='training here'):
+        "The schedule panel's curves: schedule `s` and, for `run`, the rates fastai set and a line at its end labelled `mark` (if any)."
         n_px = self.schedule_plot.n_px
         # a schedule without momentum trains at the optimizer's own, 0.9 (fastai's SGD momentum, Adam's beta1): a flat line
         curves = [sample(s, n_px, self.task.steps_per_epoch, label='schedule', momentum=.9)]
@@ -262,15 +275,17 @@ class PhotoLab(LabShell):
             base = curves[0]
             mom = run.mom           # what fastai set: the schedule's, or the optimizer's own (0.9) for one without
             curves.append(Curve('fastai set', run.t, run.lr, mom, base.peak, float(run.lr[-1]), base.n_epochs, 0.))
-            x = float(run.t[-1])
-            curves.append(Curve('training here', np.array([x, x]), np.array([0., base.peak]), None, base.peak, 0., base.n_epochs, 0.))
+            if mark:
+                x = float(run.t[-1])
+                curves.append(Curve(mark, np.array([x, x]), np.array([0., base.peak]), None, base.peak, 0., base.n_epochs, 0.))
         return curves
 
-    def show_schedule(self, run=None):
-        "The schedule panel: the sliders' schedule or, while `run` trains, its schedule, the rates fastai set and where it is."
+    def show_schedule(self, run=None, mark:str='training here'):
+        """The schedule panel: the sliders' schedule or, for `run` (training, or just ended), its schedule, the rates
+        fastai set and a line where it is (`mark`: 'training here', 'stopped here', or None for a finished run)."""
         s = self.schedule if run is None else run.schedule
         with self.drawing_lock:
-            self.schedule_plot.set_curves(self._curves(s, run), legend=run is not None)
+            self.schedule_plot.set_curves(self._curves(s, run, mark), legend=run is not None, scope=s.family)
             self.schedule_plot.request(now=self.controls.from_browser)
         if run is None:
             self.schedule_readouts.value = readouts_html(sample(s, 10, self.task.steps_per_epoch))
@@ -281,7 +296,7 @@ class PhotoLab(LabShell):
 
     def redraw(self):
         "The training view again (a new pixel density), unless a run is training: its next frame shows it."
-        if not self.training: self._redraw(self._status_line(self.result) if self.result else '')
+        if not self.training: self._redraw(self._status_line(self.groups[-1]) if self.groups else '')
 
     def _table(self):
         "`runs` as a table, each run in its colour (ghosts in theirs), and the best run's code to copy."

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from .schedules import FAMILIES, Schedule, family_defaults, family_name, round_sig
 from .engine import Task, get_task
 from .frame_view import FrameView, frame_density, frame_layout, with_png
-from .live_plot import LivePlot, panel_layout
+from .live_plot import LivePlot
 from .controls import ScheduleControls
 from .run_plot import RunPlot
 
@@ -70,7 +70,7 @@ class LabShell(W.VBox):
     `schedule_ahead()`; it lays out its own widgets around the shell's (`lay_out`)."""
     schedule_ahead = None      # a lab that draws its schedule panel ahead: a method listing (key, curves, texts)
     def __init__(self, task:Task, factory_or_schedule, optimizer:str, seeds:int, *, seeds_label:str='3 seeds',
-                 seeds_width:str='75px', seeds_tooltip:str='', figsize=(9.6, 3.0), schedule_figsize=(5.8, 3.4),
+                 seeds_width:str='75px', seeds_tooltip:str='', figsize=(4.6, 4.4), schedule_figsize=(4.4, 3.2),
                  blit:bool=True, prefetch:bool=True):
         super().__init__()
         self.task = task
@@ -97,13 +97,25 @@ class LabShell(W.VBox):
         self.table.add_class('lr-tutor-lab-table')
         self._schedule_width = schedule_figsize[0]
 
-    def lay_out(self, name:str, buttons, rows, name_width:str='80px'):
-        "The controls beside the schedule panel, a bar (the task's `name`, the toggles, `buttons`), then `rows`."
-        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code], layout=panel_layout(self._schedule_width))
-        top = W.HBox([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
-        bar = W.HBox([W.HTML(name, layout=W.Layout(width=name_width)), self.optimizer,
-                      self.three_seeds, *buttons], layout=W.Layout(align_items='center'))
-        self.children = [top, bar, *rows]
+    def lay_out(self, name:str, buttons, training, rows, name_width:str='80px'):
+        """A bar (the task's `name`, the toggles, `buttons`) over the sliders, the training view (in a column with the
+        widgets `training`) and the schedule panel, side by side as far as the page is wide; then `rows`. Where the
+        sliders and the training view do not fit side by side, the training view goes above the sliders: the slider
+        being moved and the training it changes are on screen together."""
+        px = lambda inches: f'{inches * 100:.0f}px'
+        w = self.plot.canvas.get_width_height()[0]
+        # the training column: its figure's width where there is room, a little narrower where not
+        column = W.VBox(training, layout=W.Layout(flex=f'1 1 {min(w, 400)}px', max_width=f'{w}px'))
+        # two lines of a wrapping row: the later one (the training) on top
+        work = W.HBox([self.controls, column], layout=W.Layout(flex_flow='row wrap-reverse', align_items='flex-end'))
+        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code],
+                       layout=W.Layout(flex='1 1 340px', max_width=px(self._schedule_width)))
+        top = W.HBox([work, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
+        label = W.HTML(name, layout=W.Layout(width=name_width))
+        for control in (label, self.optimizer, self.three_seeds, *[b for b in buttons if not isinstance(b, W.HTML)]):
+            control.layout.flex = '0 0 auto'        # shrunk, its label would be cut ("Tr…"): the bar wraps instead
+        bar = W.HBox([label, self.optimizer, self.three_seeds, *buttons], layout=W.Layout(flex_flow='row wrap', align_items='center'))
+        self.children = [bar, top, *rows]
         self.add_class('lr-tutor-lab')
 
     # the Python contract

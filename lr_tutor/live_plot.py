@@ -35,7 +35,9 @@ class CurvesFigure:
     def __init__(self, figure:Figure, blit:bool=True, png_level:int=1):
         self.figure, self.canvas, self.blit, self.png_level = figure, figure.canvas, blit, png_level
         self.dpi = figure.dpi                   # at one device pixel per CSS pixel
-        gs = figure.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.15, right=.97, top=.93, bottom=.13)
+        # 0.87 inches on the left, whatever the width: the rate's tick labels (0.0075) and the axis' name
+        gs = figure.add_gridspec(2, 1, height_ratios=(2.2, 1), hspace=.1, left=.87 / figure.get_figwidth(), right=.97,
+                                 top=.93, bottom=.13)
         self.ax, self.mom_ax = figure.add_subplot(gs[0]), figure.add_subplot(gs[1])
         self._pos_both = self.ax.get_position(), self.mom_ax.get_position()
         self.ax.set_ylabel('learning rate'); self.mom_ax.set_ylabel('momentum'); self.mom_ax.set_xlabel('epoch')
@@ -143,7 +145,7 @@ class LivePlot:
         self.view = self.output.widget
         self.view.add_class('lr-tutor-figure')
         self.drawing = CurvesFigure(self.figure, blit, png_level)
-        self.curves, self.limits, self.legend = None, None, False     # what is shown: all the state there is
+        self.curves, self.limits, self.legend, self.scope = None, None, False, None    # what is shown: all the state there is
         self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
 
     backend = property(lambda self: self.output.name)
@@ -153,15 +155,17 @@ class LivePlot:
     def _on_pixel_ratio(self, ratio):
         if not self.drawing.set_density(ratio): return
         if self.resample is not None: self.resample()       # the owner samples its curves for the new width
-        elif self.curves is not None: self.set_curves(self.curves, self.legend); self.request()
+        elif self.curves is not None: self.set_curves(self.curves, self.legend, self.scope); self.request()
 
     def set_log(self, log:bool):
         "Log-scale the learning-rate axis (or not); the next `set_curves` fits the new scale."
         self.drawing.set_log(log)
 
-    def set_curves(self, curves, legend:bool=False):
-        "Show `curves` (`Curve`s): the lines' data now, and axes limits from `axis_limits`."
-        self.curves, self.legend = curves, legend
+    def set_curves(self, curves, legend:bool=False, scope=None):
+        """Show `curves` (`Curve`s): the lines' data now, and axes limits from `axis_limits`, which keeps them while
+        the curves change a little. A new `scope` (another family, say) fits the axes to the curves afresh."""
+        if scope != self.scope: self.limits = None        # the old axes say nothing about another family's curves
+        self.curves, self.legend, self.scope = curves, legend, scope
         self.limits = axis_limits(curves, self.limits, self.drawing.log)
         self.drawing.show(curves, self.limits, legend)
 

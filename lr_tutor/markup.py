@@ -33,7 +33,8 @@ def html_table(header, rows, colors=None, spacing:int=12) -> str:
     cell = lambda i, c, color: (f'<td style="color:{mpl.colors.to_hex(color)}">{c}</td>' if i == 0 and color is not None
                                 else f'<td>{c}</td>')
     body = ''.join('<tr>' + ''.join(cell(i, c, color) for i, c in enumerate(row)) + '</tr>' for row, color in zip(rows, colors))
-    return (f'<table style="border-spacing:{spacing}px 2px"><tr>' + ''.join(f'<th>{h}</th>' for h in header)
+    # a header on one line, however narrow the page: the cells (code, say) wrap instead
+    return (f'<table style="border-spacing:{spacing}px 2px"><tr>' + ''.join(f'<th style="white-space:nowrap">{h}</th>' for h in header)
             + f'</tr>{body}</table>')
 
 def dash_if_nan(value, fmt) -> str:
@@ -43,8 +44,9 @@ def dash_if_nan(value, fmt) -> str:
 def readouts_html(c:Curve) -> str:
     "The readouts of curve `c`: its peak and final rate, length and area, rates written by `fmt_rate`."
     steps = f' ({c.n_steps:,} steps)' if c.n_steps else ''
-    return (f'<b>peak lr</b> {fmt_rate(c.peak)} &nbsp; <b>final lr</b> {fmt_rate(c.final)} &nbsp; '
-            f'<b>epochs</b> {c.n_epochs:g}{steps} &nbsp; <b>area</b> {fmt_rate(c.area)} lr&middot;epochs')
+    parts = [f'<b>peak lr</b> {fmt_rate(c.peak)}', f'<b>final lr</b> {fmt_rate(c.final)}',
+             f'<b>epochs</b> {c.n_epochs:g}{steps}', f'<b>area</b> {fmt_rate(c.area)} lr&middot;epochs']
+    return ' &nbsp; '.join(f'<span style="white-space:nowrap">{p}</span>' for p in parts)   # lines break between them
 
 def code_html(s:Schedule) -> str:
     "The code of schedule `s`, wrapped to the box's width: the box is as tall as its code."

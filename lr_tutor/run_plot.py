@@ -1,6 +1,7 @@
 """What the labs draw of their runs: the training loss per step, the test metric per epoch and the task's own panel (decision regions, or the path on the loss surface), pinned runs as faint ghosts, drawn as PNG frames over kept axes.
 
-`RunPlot(task).show(runs, pinned, status)` draws the current runs (one per seed: a line, or the median in a band)
+`RunPlot(task).show(runs, pinned, status)` draws the current runs (one per seed: the median in a band, or a line each
+for one run or seeds that ended apart)
 over the `Pinned` ones and returns the frame as PNG; what stays put (axes, data points, a contour map) is drawn once
 and kept (a `BlitCanvas`). A task's own panel is one of `PANELS`, a `Panel` that draws its background once and its
 artists per run.
@@ -20,9 +21,14 @@ from .curves import EPOCH_LADDER, GHOST_ALPHA, ceil_nice
 from .markup import ERROR_COLOR
 
 # %% auto #0
-__all__ = ['PANELS', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot']
+__all__ = ['PANELS', 'epoch_axis_end', 'Pinned', 'Panel', 'RegionsPanel', 'MapPanel', 'RunPlot']
 
 # %% ../nbs/reference/11b_run_plot.ipynb #6c6a6e9d
+def epoch_axis_end(n_epochs) -> float:
+    """Where the training view's epoch axis ends: the next round number of `EPOCH_LADDER` at or above `n_epochs`, or
+    `n_epochs` itself where it is less than 2% above one (SGDR's 20.02 epochs: 20.02, not 25, which would leave a fifth empty)."""
+    return n_epochs if ceil_nice(n_epochs / 1.02, EPOCH_LADDER) <= n_epochs * (1 + 1e-9) else ceil_nice(n_epochs, EPOCH_LADDER)
+
 class Pinned:
     "Runs kept for comparison (one per seed), their `label` and colour index."
     def __init__(self, runs, label, color):
@@ -49,8 +55,10 @@ class RegionsPanel(Panel):
             sel = task.y_test == k
             ax.scatter(*task.x_test[sel].T, s=6, color=colors[k], edgecolor='white', linewidth=.3, label=name, zorder=3)
         ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_xticks([]); ax.set_yticks([])
-        ax.set_title('decision regions (test points)', fontsize=9)
-        ax.legend(loc='lower left', fontsize=7, frameon=False, handletextpad=.1, borderaxespad=.1, markerscale=2)
+        ax.set_title('decision regions (test points)', fontsize=8)
+        # under the panel, where no point is
+        ax.legend(loc='upper center', bbox_to_anchor=(.5, 0), ncols=len(task.classes), fontsize=7, frameon=False,
+                  handletextpad=.1, columnspacing=.8, borderaxespad=.2, markerscale=2)
 
     def classes(self, run):
         return self.task.logits(run.weights[None], self.grid)[0].argmax(-1).reshape(self.n, self.n)
@@ -95,7 +103,7 @@ PANELS = {'regions': RegionsPanel, 'map': MapPanel}     # a task's `panel` -> ho
 class RunPlot:
     """The training panels of a task for the current runs (one per seed) and pinned ones, as PNG frames.
     Everything that does not change between runs is drawn once and kept (blitting); `blit=False` draws all."""
-    def __init__(self, task, figsize=(9.6, 3.0), dpi=100, blit:bool=True, png_level:int=1):
+    def __init__(self, task, figsize=(4.6, 4.4), dpi=100, blit:bool=True, png_level:int=1):
         self.task, self.blit, self.png_level, self.dpi = task, blit, png_level, dpi
         self.figure = fig = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(fig)
@@ -103,10 +111,19 @@ class RunPlot:
         if task.panel is not None and panel is None:
             raise ValueError(f'task.panel must be one of {", ".join(map(repr, PANELS))} or None, got {task.panel!r}')
         n = 2 if panel is None else 3
-        gs = fig.add_gridspec(1, n, width_ratios=(1.25, 1.25, 1)[:n] if task.panel != 'map' else (1.3, 1.3, 1.1),
-                              left=.07, right=.99, top=.84 if n == 3 else .78, bottom=.16, wspace=.28 if n == 3 else .2)
-        self.loss_ax, self.test_ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
-        self.panel = (panel or Panel)(task, fig.add_subplot(gs[2]) if n == 3 else None)
+        # about as tall as wide (the default, to sit beside the sliders): the loss over the whole width, the other
+        # panels under it; a wide figure (9.6 x 3 inches, say): every panel in one row
+        self.stacked = figsize[0] < 2 * figsize[1]
+        if self.stacked:
+            gs = fig.add_gridspec(2, n - 1, height_ratios=(1, 1.25 if n == 3 else 1), width_ratios=(1.1, 1)[:n - 1],
+                                  left=.13, right=.97, top=.82, bottom=.1, hspace=.5 if n == 3 else .62, wspace=.22)
+            cells = [gs[0, :], gs[1, 0], gs[1, 1] if n == 3 else None]
+        else:
+            gs = fig.add_gridspec(1, n, width_ratios=(1.25, 1.25, 1)[:n] if task.panel != 'map' else (1.3, 1.3, 1.1),
+                                  left=.07, right=.99, top=.84 if n == 3 else .78, bottom=.16, wspace=.28 if n == 3 else .2)
+            cells = [gs[0], gs[1], gs[2] if n == 3 else None]
+        self.loss_ax, self.test_ax = fig.add_subplot(cells[0]), fig.add_subplot(cells[1])
+        self.panel = (panel or Panel)(task, fig.add_subplot(cells[2]) if n == 3 else None)
         la, ta = self.loss_ax, self.test_ax
         la.set_xlabel('epoch'); la.set_title('training loss (per step)', fontsize=9)
         lo, hi = task.loss_ylim or (None, None)
@@ -119,24 +136,33 @@ class RunPlot:
             ta.annotate(f'chance ({task.chance:.0%})', (1, task.chance), xycoords=('axes fraction', 'data'), xytext=(-3, 2),
                         textcoords='offset points', ha='right', va='bottom', fontsize=7, color='0.3')
         elif lo is not None: ta.set_ylim(lo, hi)
-        for a in (la, ta): a.grid(alpha=.3); a.tick_params(labelsize=8)
+        for a, n_ticks in ((la, 6), (ta, 4 if self.stacked else 6)):
+            a.grid(alpha=.3); a.tick_params(labelsize=8)
+            a.xaxis.set_major_locator(mpl.ticker.MaxNLocator(n_ticks, integer=True))     # whole epochs: 0, 5, ..., 20
         self.panel.background()
-        self.status = fig.text(.5, .975 if n == 3 else .905, '', ha='center', va='top', fontsize=10, animated=True)
+        # the status line on top, the legend of the pinned runs under it: neither over a panel
+        self.status = fig.text(.5, .99 if self.stacked else .975 if n == 3 else .905, '', ha='center', va='top',
+                               fontsize=9 if self.stacked else 10, wrap=True, animated=True)
         self._xmax, self._legend, self._labels = None, None, ()
         self._current, self._ghosts = [], {}        # artists of the current runs; id(pinned) -> its artists
         self.blitting = BlitCanvas(fig, self._state, self._animated, blit, keep=4, png_level=png_level)
         self.n_full = self.n_blit = 0
 
     def _curves(self, runs, color, ghost):
-        "The loss and test artists of `runs` (seeds): one line each, or the median with a min-max band."
+        """The loss and test artists of `runs` (seeds): the median with a min-max band or, for one run or runs that
+        ended apart (a seed stopped part way), a line each."""
         la, ta = self.loss_ax, self.test_ax
         alpha = GHOST_ALPHA if ghost else 1.
         out = []
         test = lambda r: r.test_accuracy if self.has_acc else r.test_loss
-        if len(runs) == 1:
-            r = runs[0]
-            out += la.plot(r.t[r.valid], r.loss[r.valid], color=color, lw=.8, alpha=alpha, animated=True)
-            out += ta.plot(r.test_t, test(r), color=color, lw=1.5, marker='.', ms=3, alpha=alpha, animated=True)
+        if len(runs) == 1 or len({r.n_steps for r in runs}) > 1:
+            longest = max(r.n_steps for r in runs)
+            for r in runs:
+                out += la.plot(r.t[r.valid], r.loss[r.valid], color=color, lw=.8, alpha=alpha, animated=True)
+                out += ta.plot(r.test_t, test(r), color=color, lw=1.5, marker='.', ms=3, alpha=alpha, animated=True)
+                if 0 < r.valid.stop < longest:        # a seed that ended before the others: a cross where it did
+                    out += la.plot(r.t[r.valid.stop - 1], r.loss[r.valid.stop - 1], 'x', color=color, ms=7, mew=1.5,
+                                   alpha=alpha, animated=True)
         else:
             t = runs[0].t
             loss = np.array([r.smoothed_loss() for r in runs])
@@ -160,7 +186,7 @@ class RunPlot:
         self._current = self._curves(runs, 'C0', False) + self.panel.artists(runs, 'C0', False)
         self.status.set_text(status)
         self.status.set_color(ERROR_COLOR if error else 'k')
-        xmax = ceil_nice(max(r.schedule.n_epochs for r in list(runs) + [r for p in pinned for r in p.runs]), EPOCH_LADDER)
+        xmax = epoch_axis_end(max(r.schedule.n_epochs for r in list(runs) + [r for p in pinned for r in p.runs]))
         if xmax != self._xmax:           # the axis fits the longest run shown, whatever was shown before
             self._xmax = xmax
             for a in (self.loss_ax, self.test_ax): a.set_xlim(0, self._xmax)
@@ -171,8 +197,9 @@ class RunPlot:
             if labels:
                 handles = [mpl.lines.Line2D([], [], color='C0')] + [
                     mpl.lines.Line2D([], [], color=f'C{p.color}', alpha=.6) for p in pinned]
-                self._legend = self.figure.legend(handles, labels, loc='upper left', bbox_to_anchor=(.0, 1.0),
-                                                  ncols=min(len(labels), 6), fontsize=7, frameon=False)
+                self._legend = self.figure.legend(handles, labels, loc='upper left', bbox_to_anchor=(.0, .915 if self.stacked else 1.),
+                                                  ncols=min(len(labels), 4 if self.stacked else 6), fontsize=7, frameon=False,
+                                                  borderaxespad=.2)
         return self.render()
 
     def _state(self):

@@ -40,7 +40,9 @@ SERVICE_WORKER = '@jupyterlite/application-extension:service-worker-manager'
 # `#| export` cells are the library's own source, which imports without them (tests/test_lite.py): always kept.
 NEEDS_FULL_PYTHON = re.compile(r'^\s*(import|from)\s+(torch|torchvision|fastai|keras|tensorflow|ipympl|nbdev)\b'
                                r'|\b(Thread|ThreadPoolExecutor|to_fastai|to_torch|to_keras'
-                               r'|lab_photos|photo_lab|rps_dls|lr_find|subprocess)\b', re.M)
+                               r'|lab_photos|photo_lab|rps_dls|lr_find|subprocess)\b|backend=[\'"]ipympl', re.M)
+# Markdown that holds only with a full Python install (ipympl's canvas, say), marked so in the lesson: left out here.
+FULL_PYTHON_TEXT = re.compile(r'<!-- full Python -->.*?<!-- /full Python -->', re.S)
 FULL_PYTHON_NOTE = ('*In the browser:* {left_out}what needs torch, fastai, Keras, ipympl or threads (the adapters, the '
                     'photos) runs after `pip install lr_tutor`; the full lesson, with its outputs, is in the '
                     '[documentation](https://lr-tutor.github.io/lr_tutor/).')
@@ -176,7 +178,8 @@ def _source(cell) -> str: return ''.join(cell['source']) if isinstance(cell['sou
 def lesson_for_browser(nb_path:Path) -> dict:
     """Lesson `nb_path` as the browser runs it: outputs cleared (the kernel makes them), the `#| default_exp`
     cell dropped, `#| hide` cells (the checks) collapsed, cells that need a full Python install
-    (`NEEDS_FULL_PYTHON`, `#| export` cells aside) left out and said so, and a first cell that installs lr_tutor from the site."""
+    (`NEEDS_FULL_PYTHON`, `#| export` cells aside) left out and said so, so is markdown marked as holding only there
+    (`FULL_PYTHON_TEXT`), and a first cell that installs lr_tutor from the site."""
     nb = json.loads(Path(nb_path).read_text())
     cells, dropped = [], 0
     for cell in nb['cells']:
@@ -187,6 +190,9 @@ def lesson_for_browser(nb_path:Path) -> dict:
             if not src.lstrip().startswith('#| export') and NEEDS_FULL_PYTHON.search(src): dropped += 1; continue
             cell['outputs'], cell['execution_count'] = [], None
             if src.lstrip().startswith('#| hide'): cell.setdefault('metadata', {}).setdefault('jupyter', {})['source_hidden'] = True
+        else:
+            cell['source'] = FULL_PYTHON_TEXT.sub('', src)
+            if not cell['source'].strip(): continue
         cells.append(cell)
     title = next((i for i, c in enumerate(cells) if c['cell_type'] == 'markdown'), -1) + 1
     setup = {'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [],
@@ -239,6 +245,8 @@ def build(out:Path, pyodide:Path|None) -> Path:
         t = time.time()
         subprocess.run(cmd, cwd=stage, env=env, check=True, stdout=subprocess.DEVNULL)
         log(f'jupyter lite build: {time.time() - t:.1f} s')
+    # the root page, where a shared link lands, names no icon: a browser asks for /favicon.ico there
+    shutil.copy(out / 'static' / 'favicons' / 'favicon.ico', out / 'favicon.ico')
     if pyodide:
         target = out / 'static' / 'pyodide'
         target.mkdir(parents=True, exist_ok=True)

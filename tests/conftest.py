@@ -251,3 +251,18 @@ const figureSignature = (fig, imgRoot, kind, stride) => {
   return () => { if (window.__drawn) { window.__drawn = false; last = hash(); } return last; };
 };
 '''
+
+# For the layout tests: where on the page a notebook shows `el` (its scrolling panel, within the window), and the
+# labels and buttons inside `el` whose text does not fit (cut to "Tr…", or spilling out of their box)
+VISIBLE_AREA_JS = """(el) => { let p = el.parentElement;
+  while (p && !(p.scrollHeight > p.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(p).overflowY))) p = p.parentElement;
+  const r = (p || document.documentElement).getBoundingClientRect();
+  return [Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, innerWidth), Math.min(r.bottom, innerHeight)]; }"""
+CUT_LABELS_JS = """(el) => [...el.querySelectorAll('label, button, .widget-label, .widget-label-basic')]
+  .filter(e => e.offsetParent !== null && e.textContent.trim() && e.scrollWidth > e.clientWidth + 1)
+  .map(e => [e.textContent.trim(), e.scrollWidth, e.clientWidth])"""
+BOX_JS = "(el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+def inside(box, area, tol:float=1) -> bool:
+    "Whether `box` ([left, top, right, bottom], CSS pixels) lies wholly in `area`."
+    return box[0] >= area[0] - tol and box[1] >= area[1] - tol and box[2] <= area[2] + tol and box[3] <= area[3] + tol

@@ -5,8 +5,8 @@ trained and drawn ahead for that step), its readouts (final loss, test accuracy)
 Screenshots go to test-artifacts/ at the repository root."""
 import re, time
 import pytest
-from conftest import (ARTIFACTS, ROOT, notebook_page, served_copy, pixels, slider_handle, stable_shot,
-                      wait_for_figure)
+from conftest import (ARTIFACTS, BOX_JS, CUT_LABELS_JS, ROOT, VISIBLE_AREA_JS, inside, notebook_page, served_copy, pixels,
+                      slider_handle, stable_shot, wait_for_figure)
 
 FIXTURE = ROOT / 'tests' / 'browser_lab.ipynb'
 
@@ -50,34 +50,37 @@ def test_key_press_retrains_and_redraws(lab):
         text = readouts.inner_text().replace('\xa0', ' ')
         assert f'final loss {run.final_loss:.3g}' in text and f'test accuracy {run.final_accuracy:.1%}' in text, text
 
-BOX = "(el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
-
 @pytest.mark.parametrize('width', [1000, 1400])
-def test_layout_at_1000_and_1400_px(lab, width):
-    """At a laptop's 1000 px and a desktop's 1400 px: the schedule plot beside the sliders, the whole training
-    picture inside the output (no scrollbar hiding the decision regions), the readouts and pinned runs on the
-    first screen with the sliders, and the labels whole ("optimizer", not "optimi...")."""
+def test_the_slider_in_use_and_the_training_view_on_one_screen(lab, width):
+    """At a laptop's 1000 px and a desktop's 1400 px, 720 px high, the lab scrolled into view: every slider, focused
+    as a click or Tab focuses it, is on screen together with the whole training view and its readouts (at 1400 px
+    the schedule panel too); no label or button is cut ("optimi..."), nothing spills out of the output, and the
+    pinned runs' table has its headers on one line each."""
     ARTIFACTS.mkdir(exist_ok=True)
-    with notebook_page(lab, 'lab.ipynb', height=900, width=width) as page:
+    with notebook_page(lab, 'lab.ipynb', height=720, width=width) as page:
         wait_for_figure(page, '.lr-tutor-lab-figure')
         root = page.locator('.lr-tutor-lab')
-        root.locator('.lr-tutor-lab-figure canvas').first.wait_for()
+        canvas = root.locator('.lr-tutor-lab-figure canvas').first
+        canvas.wait_for()
         page.locator('.lr-tutor-lab button:has-text("pin")').first.click()
         page.wait_for_function("() => document.querySelector('.lr-tutor-lab-table').innerText.includes('one_cycle')", timeout=30_000)
         root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
         time.sleep(1)
         page.screenshot(path=str(ARTIFACTS / f'browser_lab_{width}px.png'))
-        box = lambda sel: root.locator(sel).first.evaluate(BOX)
-        output = root.evaluate("(el) => { const r = el.closest('.jp-OutputArea-output').getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
-        controls = box('.lr-tutor-controls')
-        schedule = root.locator('.lr-tutor-controls').first.evaluate("(el) => { const r = el.nextElementSibling.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
-        assert schedule[0] >= controls[2] - 1 and abs(schedule[1] - controls[1]) < 40, (controls, schedule)   # beside, not under
-        figure = box('.lr-tutor-lab-figure canvas')
-        assert figure[2] <= output[2] + 1 and figure[0] >= output[0] - 1, (figure, output)                   # inside the output
-        overflow = root.evaluate("(el) => { const o = el.closest('.jp-OutputArea-output'); return o.scrollWidth - o.clientWidth; }")
-        assert overflow <= 1, overflow
-        readouts, table = box('.lr-tutor-lab-readouts'), box('.lr-tutor-lab-table')
-        sliders = box('.lr-tutor-controls')
-        assert readouts[3] <= 900 and table[3] <= 900 and sliders[1] >= 0, (readouts, table, sliders)          # one screen
-        label = root.locator('.widget-dropdown label:has-text("optimizer")').first
-        assert label.evaluate("(el) => el.scrollWidth <= el.clientWidth"), label.evaluate("(el) => [el.scrollWidth, el.clientWidth, el.innerText]")
+        handles = root.locator('.widget-slider .noUi-handle')
+        assert handles.count() >= 8, handles.count()
+        seen = [canvas, root.locator('.lr-tutor-lab-readouts').first] + ([root.locator('.lr-tutor-figure').first] if width == 1400 else [])
+        for i in range(handles.count()):
+            handles.nth(i).focus()              # the page scrolls the slider into view if it must
+            area = root.evaluate(VISIBLE_AREA_JS)
+            for el in [handles.nth(i)] + seen:
+                box = el.evaluate(BOX_JS)
+                assert inside(box, area), (i, el, box, area)
+        output = root.evaluate("(el) => { const o = el.closest('.jp-OutputArea-output'); return [o.scrollWidth, o.clientWidth]; }")
+        assert output[0] <= output[1] + 1, output                                 # nothing spills out sideways
+        assert root.evaluate(CUT_LABELS_JS) == []
+        heads = root.locator('.lr-tutor-lab-table th')
+        assert heads.count() == 6
+        lines = [h.evaluate("(el) => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)")
+                 for h in heads.all()]
+        assert max(lines) < 1.5, lines                                            # one line each

@@ -171,3 +171,21 @@ def test_a_schedule_without_momentum_shows_the_flat_momentum_fastai_uses():
     line = S.schedule_plot.drawing.mom_lines[0]
     assert line.get_visible() and S.schedule_plot.drawing.mom_ax.get_visible()
     np.testing.assert_array_equal(np.unique(line.get_ydata()), [.9])
+
+def test_stop_during_the_second_seed_leaves_a_picture_that_says_what_it_shows():
+    "Stop while seed 1 of 3 trains: the title names both seeds' ends, the picture draws both runs, the schedule says where it stopped."
+    def stop_in_seed_1(rec):
+        if S.training and len(S.all_runs) == 1 and len(rec.t) == 4: S.stop()     # 4 batches into seed 1 (not yet a group)
+    S = lab(one_cycle(lr_max=1e-2, n_epochs=2), task='photos', tier='cpu', on_batch=stop_in_seed_1)
+    done, stopped = S.train(seeds=(0, 1, 2))
+    assert not done.stopped and stopped.stopped and stopped.seed == 1 and stopped.n_steps == 4
+    title = S.plot.status.get_text()
+    assert title == f'seed 0 finished: {done.final_accuracy:.1%}; seed 1 stopped after {fmt_epochs(stopped.epochs)} epochs', title
+    lines = [l for l in S.plot.loss_ax.lines if l.get_alpha() == 1 and l.get_linestyle() != 'None']     # the current runs'
+    assert sorted(float(l.get_xdata()[-1]) for l in lines) == [stopped.t[-1], done.t[-1]]
+    assert [c.label for c in S.schedule_plot.curves] == ['schedule', 'fastai set', 'stopped here']
+    assert S.schedule_plot.curves[-1].t[0] == stopped.t[-1]
+    S.on_batch = None
+    runs = S.train(seeds=(0, 1, 2))          # all three: their band, and no line marking where training is
+    assert S.plot.status.get_text() == '3 seeds finished after 2 epochs: test accuracy ' + ', '.join(f'{r.final_accuracy:.1%}' for r in runs)
+    assert [c.label for c in S.schedule_plot.curves] == ['schedule', 'fastai set']

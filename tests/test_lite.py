@@ -5,6 +5,7 @@
   Chromium: the Try-it notebook runs; its explorer and spiral lab follow a key press and a drag on lr_max (the
   figures change, the code follows, the lab retrains: its readouts are CPython's), as tests/test_frontends.py checks
   JupyterLab and Notebook 7; no request leaves 127.0.0.1, and the site is at most 60 MB.
+- The site's root page, where a shared link lands, answers every request its browser makes (its favicon too).
 - Lessons 00 and 02 as the site has them run to their end in the browser (Run All), with nothing on stderr.
 
 Its fixtures live here; benchmarks/bench_lite.py uses them too. Screenshots go to test-artifacts/."""
@@ -93,6 +94,11 @@ def test_lessons_lose_only_what_needs_full_python():
         assert all(c['outputs'] == [] for c in nb['cells'] if c['cell_type'] == 'code')
         n_src = sum(c['cell_type'] == 'code' for c in src['cells'])
         assert len(code) - 1 >= n_src // 2, f'{name}: {len(code) - 1} of {n_src} code cells kept'   # most of it runs
+        # nothing tells the learner to do what only a full install can (ipympl's canvas), though the docs' copy may
+        told = lambda cells: [t for t in (''.join(c['source']) for c in cells) if not t.lstrip().startswith('#| export')
+                              and "backend='ipympl'" in t]
+        assert told(nb['cells']) == [], (name, told(nb['cells']))
+        if name == '02_explore.ipynb': assert told(src['cells'])
 
 def test_lesson_00_runs_without_torch():
     "Lesson 00 as the site has it runs (Run All, CPython) with torch, fastai and ipympl blocked."
@@ -207,6 +213,19 @@ def test_site_size(site):
     import zipfile
     with zipfile.ZipFile(next((site.folder / 'pypi').glob('lr_tutor-*.whl'))) as z:     # the browser's font list
         assert any(re.fullmatch(r'lr_tutor/browser/matplotlib-[\d.]+-fontlist-v\d+\.json', n) for n in z.namelist())
+
+def test_the_root_page_answers_every_request(site):
+    "Where a shared link lands (the site's root, which sends the browser on to the lab): no request answered with an error."
+    import urllib.request
+    with urllib.request.urlopen(f'{site.base}/favicon.ico') as r:       # what a browser asks the root for
+        assert r.status == 200 and r.read(4) == b'\x00\x00\x01\x00'        # an icon file
+    failed = []
+    with browser_page(site, []) as page:
+        page.on('response', lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
+        page.goto(site.base + '/')
+        page.wait_for_url(re.compile(r'/lab/'), timeout=60_000)
+        time.sleep(3)
+    assert failed == [], failed
 
 def test_try_it_runs_offline_and_its_explorer_and_lab_follow_a_key_press_and_a_drag(site):
     """The Try-it notebook as tests/test_frontends.py checks JupyterLab and Notebook 7: the explorer and the spiral

@@ -67,3 +67,14 @@ def test_relative_link_becomes_absolute():
     assert rr.absolute('../lr_tutor/sample_data/rps/README.md', repo=repo) == \
         f'{repo}/blob/main/lr_tutor/sample_data/rps/README.md'
     assert rr.absolute('../scripts', repo=repo) == f'{repo}/tree/main/scripts'
+
+def test_the_try_it_load_time_is_the_benchmarks_record():
+    "The Try-it line states what bench_lite.py's last run recorded (benchmarks/lite_latency.json), and under what load."
+    import json
+    rec = json.loads((ROOT / 'benchmarks' / 'lite_latency.json').read_text())
+    load = re.search(r'load average ([\d.]+) -> ([\d.]+)', rec['machine']).groups()
+    line = next(l for l in rr.render().splitlines() if 'Try lr_tutor in your browser' in l)
+    for said in (f"{min(rec['first_lab_s']):g} to {max(rec['first_lab_s']):g} s to the first lab",
+                 f"{rec['machine'].split(' cores')[0]} cores", f'load average {load[0]} to {load[1]}',
+                 f"{rec['anchor_first_lab_s']:g} s to start in JupyterLab on CPython", 'benchmarks/lite_latency.json'):
+        assert said in line, (said, line)
