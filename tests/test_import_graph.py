@@ -91,3 +91,15 @@ def test_the_photos_lab_without_torch_says_what_it_needs():
     ''')
     kind, message = out.split('\\n', 1) if '\\n' in out else out.split('\n', 1)
     assert kind == 'HTML' and 'needs a full Python install with torch and fastai' in message and 'Traceback' not in message
+
+def test_to_code_and_from_native_import_no_framework():
+    "`from lr_tutor import from_native` and writing every framework's code import none of them (nor lr_tutor's adapters)."
+    out = run_without_torch('''
+        from lr_tutor import from_native, to_code
+        from lr_tutor.schedules import one_cycle, sgdr, warmup, cosine
+        for fw in ('pytorch', 'keras', 'optax', 'transformers', 'timm'):
+            for s in (one_cycle(), sgdr(peak_decay=.5), warmup(cosine(), 1)):
+                s.to_code(fw, 7)
+        print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'keras', 'jax', 'optax', 'timm', 'transformers', 'fastai'}))
+    ''')
+    assert out.split() == ['[]']
