@@ -23,7 +23,7 @@ EXACT = 1e-6
 # %% auto #0
 __all__ = ['FRAMEWORKS', 'COMBINATORS', 'EXACT', 'framework', 'Form', 'Measured', 'difference', 'is_exact', 'batch_milestones',
            'float32_powers_exact', 'decay_span', 'forms', 'composed', 'measured', 'to_code', 'Traced', 'settle',
-           'candidates', 'joined', 'as_family', 'at_batches', 'total_or_raise', 'from_native']
+           'candidates', 'joined', 'as_family', 'drops', 'milestone_epochs', 'total_or_raise', 'from_native']
 
 # %% ../../nbs/reference/14a_native_core.ipynb #7136d5e7
 def framework(name:str):
@@ -268,7 +268,17 @@ def as_family(j:Schedule) -> list:
     return found + [j]
 
 # %% ../../nbs/reference/14a_native_core.ipynb #b84f5f47
-def at_batches(milestones, steps_per_epoch:int) -> list:
+def drops(lr:float, gamma:float, milestones, total:int, steps_per_epoch:int) -> list:
+    """Candidates for a rate multiplied by `gamma` at the batches `milestones` over `total` batches: `step_decay`
+    where they are every S batches from S on, then `multi_step` (at the batches, then half a batch before them)."""
+    ms = sorted(m for m in milestones if m < total)
+    n = total / steps_per_epoch
+    out = []
+    if ms and ms == list(range(ms[0], total, ms[0])):
+        out.append(FAMILIES['step_decay'](lr, gamma, ms[0] / steps_per_epoch, n))
+    return out + [FAMILIES['multi_step'](lr, m, gamma, n) for m in milestone_epochs(ms, steps_per_epoch)]
+
+def milestone_epochs(milestones, steps_per_epoch:int) -> list:
     """Ways to write drops at whole batches as epochs, for a reader's candidates: at the batches themselves (`B / spe`),
     then half a batch before them (where a `join` or `warmup` plays its part a hair early, the drop still lands)."""
     return [tuple(b / steps_per_epoch for b in milestones), tuple((b - .5) / steps_per_epoch for b in milestones)]

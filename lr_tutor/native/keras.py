@@ -11,7 +11,7 @@ import numpy as np
 from ..schedules import (Schedule, constant, step_decay, exp_decay, inv_time_decay, poly_decay, multi_step,
                                 cosine, sgdr, warmup)
 from .code import whole_batches, piece_starts, formula, clock, array_body, uses, KERAS, number
-from .core import Form, batch_milestones, settle, total_or_raise, float32_powers_exact, decay_span, at_batches
+from .core import Form, batch_milestones, settle, total_or_raise, float32_powers_exact, decay_span, drops
 LABEL = 'Keras'
 STEP_NOTE = ('# Give it to the optimizer, which calls it with its step count at every batch: '
              'keras.optimizers.SGD(learning_rate=scheduler)')
@@ -135,7 +135,7 @@ def _candidate(obj, spe, total):
             v, b = c['values'], c['boundaries']
             ratios = {round(v[i + 1] / v[i], 12) for i in range(len(v) - 1)}
             if len(ratios) != 1: return None
-            return [multi_step(v[0], ms, v[1] / v[0], n) for ms in at_batches([m + 1 for m in b if m + 1 < total], spe)]
+            return drops(v[0], v[1] / v[0], [m + 1 for m in b], total, spe)
         if name == 'CosineDecay':
             if c.get('warmup_target') is None:
                 return cosine(c['initial_learning_rate'], c['alpha'] * c['initial_learning_rate'], c['decay_steps'] / spe)

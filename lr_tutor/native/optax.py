@@ -11,7 +11,7 @@ import numpy as np
 from ..schedules import (Schedule, constant, step_decay, exp_decay, poly_decay, multi_step, cosine, sgdr,
                                 one_cycle, warmup, join)
 from .code import whole_batches, piece_starts, formula, NUMPY, render, clock, array_body, uses, JAX, number
-from .core import Form, batch_milestones, settle, total_or_raise, difference, EXACT, float32_powers_exact, decay_span, at_batches, joined, candidates, as_family
+from .core import Form, batch_milestones, settle, total_or_raise, difference, EXACT, float32_powers_exact, decay_span, drops, joined, candidates, as_family
 LABEL = 'optax'
 STEP_NOTE = '# Give it to the optimizer, which calls it with its step count: optax.sgd(learning_rate=scheduler)'
 NO_MOMENTUM = "# optax's schedules set the rate only: the momentum of this schedule is left to the optimizer"
@@ -202,7 +202,7 @@ def _candidate(fn, spe, total):
         gammas = {round(v, 12) for v in scales.values()}
         if len(gammas) > 1: return None
         gamma = scales[next(iter(scales))] if scales else 1.
-        return [multi_step(float(h['init_value']), ms, gamma, n) for ms in at_batches([b for b in scales if b < total], spe)]
+        return drops(float(h['init_value']), gamma, list(scales), total, spe)
     if made == 'piecewise_interpolate_schedule' and len(h['boundaries']) == 2:
         (B, T), (up, down) = h['boundaries'], h['scales']
         kind = {'_cosine_interpolate': 'cos', '_linear_interpolate': 'linear'}.get(h['interpolate_fn'].__name__)

@@ -12,7 +12,7 @@ import numpy as np
 from ..schedules import (Schedule, FAMILIES, anneal_cos, anneal_linear, constant, step_decay, exp_decay,
                                 poly_decay, multi_step, cosine, sgdr, one_cycle, cyclical, warmup, join)
 from .code import whole_batches, piece_starts, formula, clock, py_body, uses, number
-from .core import Form, batch_milestones, settle, total_or_raise, at_batches, joined, as_family
+from .core import Form, batch_milestones, settle, total_or_raise, drops, joined, as_family
 LABEL = 'PyTorch'
 STEP_NOTE = '# Step it after every batch: optimizer.step(); scheduler.step()'
 
@@ -232,7 +232,7 @@ def _candidate(sched, spe:int, total:int):
         if isinstance(sched, L.StepLR): return step_decay(base, sched.gamma, sched.step_size / spe, n)
         if isinstance(sched, L.MultiStepLR):
             ms = sorted(sched.milestones.elements())
-            return [multi_step(base, m, sched.gamma, n) for m in at_batches([m for m in ms if m < total], spe)]
+            return drops(base, sched.gamma, ms, total, spe)
         if isinstance(sched, L.ExponentialLR): return exp_decay(base, -math.log(sched.gamma) * spe, n)
         if isinstance(sched, L.PolynomialLR): return poly_decay(base, n, sched.power, 0.)
         if isinstance(sched, L.CosineAnnealingLR) and total <= sched.T_max:

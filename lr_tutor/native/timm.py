@@ -10,7 +10,7 @@ import math
 import numpy as np
 from ..schedules import Schedule, cosine, sgdr, step_decay, exp_decay, multi_step, poly_decay, warmup
 from .code import whole_batches, piece_starts, number
-from .core import Form, batch_milestones, settle, total_or_raise, at_batches, joined
+from .core import Form, batch_milestones, settle, total_or_raise, drops, joined
 from . import pytorch
 LABEL = 'timm'
 STEP_NOTE = ('# After every batch: num_updates += 1; scheduler.step_update(num_updates)  (timm counts updates; '
@@ -114,8 +114,7 @@ def _candidate(obj, spe, total):
             inner = (exp_decay(base, -math.log(obj.decay_rate) * spe, n) if obj.decay_t == 1
                      else step_decay(base, obj.decay_rate, obj.decay_t / spe, n))
         elif isinstance(obj, MultiStepLRScheduler):
-            inner = [multi_step(base, ms, obj.decay_rate, n)
-                     for ms in at_batches([m - 1 for m in obj.decay_t if m - 1 < total - W], spe)]
+            inner = drops(base, obj.decay_rate, [m - 1 for m in obj.decay_t], total - W, spe)
         else: return None
         return joined([inner], lambda i: warmup(i, W / spe, obj.warmup_lr_init / base)) if W else inner
     except ValueError: return None
