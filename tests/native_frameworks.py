@@ -8,6 +8,15 @@ os.environ.setdefault('KERAS_BACKEND', 'torch')
 import numpy as np
 from lr_tutor.native import from_native
 
+def need(module):
+    "Skip where a peer framework is missing (fail in CI, which installs them all: pip install -e '.[dev]')."
+    import pytest
+    try: return __import__(module)
+    except ImportError:
+        msg = f'{module} is not installed: pip install -e ".[dev]" installs every framework lr_tutor checks against'
+        if os.environ.get('CI'): pytest.fail(msg)
+        pytest.skip(msg)
+
 class Ran:
     "What a run gave: each batch's rate and momentum (None where not scheduled), and `read`: from_native's answer."
     def __init__(self, rates, moms, read, unchanged=True):
@@ -35,15 +44,19 @@ def _read(sched, spe, n):
     try: return from_native(sched, spe, n)
     except Exception as e: return e
 
-def run_torch(code, spe, n):
-    "PyTorch and transformers: `optimizer.step(); scheduler.step()` after every batch."
+def _torch_built(code, spe, n):
+    "The optimizer and what `code` bound to `scheduler` (as built), read back by from_native, and whether that left it alone."
     opt = _optimizer()
     ns = {'optimizer': opt}
     exec(code, ns)
     sched = ns['scheduler']
     before = _state(sched)
     read = _read(sched, spe, n)
-    unchanged = _same(before, _state(sched))
+    return opt, sched, read, _same(before, _state(sched))
+
+def run_torch(code, spe, n):
+    "PyTorch and transformers: `optimizer.step(); scheduler.step()` after every batch."
+    opt, sched, read, unchanged = _torch_built(code, spe, n)
     rates, moms = [], []
     for _ in range(n):
         rates.append(float(opt.param_groups[0]['lr'])); moms.append(float(opt.param_groups[0]['momentum']))
@@ -55,13 +68,7 @@ def run_torch(code, spe, n):
 
 def run_timm(code, spe, n):
     "timm: `scheduler.step_update(num_updates)` after every batch."
-    opt = _optimizer()
-    ns = {'optimizer': opt}
-    exec(code, ns)
-    sched = ns['scheduler']
-    before = _state(sched)
-    read = _read(sched, spe, n)
-    unchanged = _same(before, _state(sched))
+    opt, sched, read, unchanged = _torch_built(code, spe, n)
     rates = []
     for k in range(n):
         rates.append(float(opt.param_groups[0]['lr']))
@@ -89,8 +96,6 @@ def run_optax(code, spe, n):
     step = jax.jit(sched)
     rates = [float(step(jnp.asarray(k, dtype=jnp.int32))) for k in range(n)]
     return Ran(rates, None, read)
-
-_LEARNERS = {}
 
 def run_fastai(code, spe, n):
     "fastai: a real `learn.fit…` on a small synthetic Learner of `spe` batches an epoch; each batch's hyper-parameters."

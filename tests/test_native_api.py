@@ -2,25 +2,18 @@
 listed), bad arguments say which and what is valid, nothing imports a framework before one of its objects arrives,
 a traced curve works where a schedule does (adapters, pickle), fit_family finds a family from its curve, and the
 reference's table is what the frameworks measure now."""
-import os, pickle, subprocess, sys, textwrap
+import math, os, pickle, subprocess, sys, textwrap
 from pathlib import Path
 import numpy as np
 import pytest
-from lr_tutor.schedules import FAMILIES, one_cycle, cosine, sgdr, step_decay, constant, warmup, join
+from lr_tutor.schedules import FAMILIES, Schedule, one_cycle, cosine, sgdr, step_decay, constant, warmup, join
 from lr_tutor.native import to_code, from_native, forms, Traced, FRAMEWORKS, fit_family
 from lr_tutor.native.code import FORMULAS
 from lr_tutor.native.core import framework, COMBINATORS
+from native_frameworks import run, need
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = [f for f in FRAMEWORKS if f != 'lr_tutor']
-
-def need(module):
-    "Skip where a peer framework is missing (fail in CI, which installs them all: pip install -e '.[dev]')."
-    try: return __import__(module)
-    except ImportError:
-        msg = f'{module} is not installed: pip install -e ".[dev]" installs every framework lr_tutor checks against'
-        if os.environ.get('CI'): pytest.fail(msg)
-        pytest.skip(msg)
 
 def test_every_family_has_a_writer_in_every_framework():
     names = set(FAMILIES) | set(COMBINATORS)
@@ -79,6 +72,30 @@ def test_fit_family_finds_the_family_of_a_curve():
         assert fitted.schedule.family == s.family and fitted.difference.lr < 1e-3, fitted
         assert str(fitted).startswith(f'{s.family}(') and 'to within' in str(fitted)
     with pytest.raises(ValueError, match='families must name lr_tutor families'): fit_family(Traced([1e-3, 1e-3], 1), ['nope'])
+
+def same_params(a, b) -> bool:
+    "Same family, and parameters equal to 1e-9 (a framework stores rates and lengths its own way: 0.1 / 7 * 7)."
+    def close(x, y):
+        if isinstance(x, tuple): return len(x) == len(y) and all(close(u, v) for u, v in zip(x, y))
+        if isinstance(x, (int, float)) and isinstance(y, (int, float)): return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-15)
+        if isinstance(x, Schedule): return same_params(x, y)
+        return x == y
+    return a.family == b.family and a.params.keys() == b.params.keys() and all(close(a.params[k], b.params[k]) for k in a.params)
+
+@pytest.mark.parametrize('framework', PEERS)
+def test_the_native_object_to_code_builds_reads_back_as_the_schedule(framework):
+    "The round trip: each family's defaults (and a warm-up, a join), written natively, read back with the same parameters."
+    for m in ('timm', 'transformers', 'optax', 'keras'): need(m)
+    from lr_tutor.schedules import join
+    cases = [make() for make in FAMILIES.values()] + [warmup(cosine(), 1, .1), join(constant(1e-2, 5), cosine(1e-2, 0., 25))]
+    checked = 0
+    for s in cases:
+        form = forms(s, framework, 4)[0]
+        if form.kind != 'native exact': continue
+        back = run(framework, form.code, 4, s.n_batches(4)).read
+        assert isinstance(back, Schedule) and same_params(back, s), (form.api, back, s)
+        checked += 1
+    assert checked >= 3
 
 def test_the_reference_table_is_what_the_frameworks_measure():
     for m in ('timm', 'transformers', 'optax', 'keras', 'fastai'): need(m)

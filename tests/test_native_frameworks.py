@@ -13,9 +13,9 @@ from lr_tutor.schedules import FAMILIES, Schedule, warmup, join
 from lr_tutor.native import forms, measured, difference, Traced, FRAMEWORKS, EXACT
 from lr_tutor.native.core import batch_milestones
 from test_schedule_properties import valid_values
-from native_frameworks import run, MOMENTUM
+from native_frameworks import run, need, MOMENTUM
 
-pytest.importorskip('timm'); pytest.importorskip('transformers'); pytest.importorskip('optax'); pytest.importorskip('keras')
+for _peer in ('timm', 'transformers', 'optax', 'keras'): need(_peer)
 
 NAMES = sorted(FAMILIES) + ['warmup', 'join']
 PEERS = [f for f in FRAMEWORKS if f != 'lr_tutor']
@@ -95,7 +95,7 @@ def same_family(back, s, spe) -> bool:
     rates = s.at_batches(spe)
     if back.family == s.family or np.all(rates == rates[0]): return True
     also = {'step_decay': {'multi_step', 'exp_decay'}, 'sgdr': {'cosine'} if s.params.get('n_cycles') == 1 else set(),
-            'flat_cos': {'join'},
+            'flat_cos': {'join'}, 'multi_step': {'step_decay'},
             'join': ({s.schedules[0].family} if s.family == 'join' and len(s.schedules) == 1 else {'flat_cos', 'sgdr'})}
     return back.family in also.get(s.family, set())
 
