@@ -263,12 +263,22 @@ class Clock(NamedTuple):
         return lo
 
     def floor(self, every:float, n_epochs:float) -> Expr:
-        """`floor(t / every)` of lr_tutor's own time: as `floor` of the whole run's time, and, in a part of a `join` or
-        `warmup` (whose time lr_tutor computes a hair off at exact boundaries), as the number of batches passed at
-        which it steps, found with lr_tutor's own arithmetic (when there are at most 256 of them in the part)."""
-        if self.exact is T or n_epochs / every > 256: return floor(self.exact / every)
-        marks = [self.first_where(lambda own, m=m: math.floor(own / every) >= m) for m in range(1, int(n_epochs / every) + 2)]
-        return Count(STEP, [b for b in marks if b < self.n])
+        """`floor(t / every)` of lr_tutor's own time, as the number of batches passed at which it steps, found with
+        lr_tutor's own arithmetic (a part of a `join` or `warmup` is a hair off at exact boundaries; a framework's
+        `floor` may round first: Keras' takes float32): evenly spaced, `floor((step − first + ½) / spacing) + 1`, half a
+        batch from any boundary, so exact in any arithmetic; else the list of them. Whole epochs of the whole run
+        (`every` 1) stay `floor(t)`: `step / steps_per_epoch` is exact at every whole epoch."""
+        if self.exact is T and every == 1: return floor(T)
+        marks = []
+        for m in range(1, int(n_epochs / every) + 2):
+            b = self.first_where(lambda own, m=m: math.floor(own / every) >= m)
+            if b >= self.n: break
+            marks.append(b)
+        gaps = set(np.diff(marks).tolist())
+        if len(marks) > 8 and len(gaps) == 1 and min(gaps) > 0:
+            S = gaps.pop()
+            return maximum(floor((STEP - (marks[0] - .5)) / S) + 1, 0)
+        return Count(STEP, marks) if marks else lift(0)
 
 # %% ../../nbs/reference/14b_native_code.ipynb #1b00a83a
 def clock(steps_per_epoch:int, n:int) -> Clock:

@@ -22,8 +22,9 @@ EXACT = 1e-6
 
 # %% auto #0
 __all__ = ['FRAMEWORKS', 'COMBINATORS', 'EXACT', 'framework', 'Form', 'Measured', 'difference', 'is_exact', 'batch_milestones',
-           'float32_powers_exact', 'decay_span', 'forms', 'composed', 'measured', 'to_code', 'Traced', 'settle',
-           'candidates', 'joined', 'as_family', 'drops', 'milestone_epochs', 'total_or_raise', 'from_native']
+           'float32_powers_exact', 'float32_poly_exact', 'decay_span', 'forms', 'composed', 'measured', 'to_code',
+           'Traced', 'settle', 'candidates', 'joined', 'as_family', 'drops', 'milestone_epochs', 'total_or_raise',
+           'from_native']
 
 # %% ../../nbs/reference/14a_native_core.ipynb #7136d5e7
 def framework(name:str):
@@ -91,6 +92,12 @@ def float32_powers_exact(base:float, most:int) -> bool:
     return bool(np.all(float(base) ** p * p * 2. ** -24 <= EXACT / 2))
 
 # %% ../../nbs/reference/14a_native_core.ipynb #8347fe31
+def float32_poly_exact(s:Schedule, steps_per_epoch:int) -> bool:
+    """Whether a float32 framework's polynomial decay (`PolynomialDecay`, `polynomial_schedule`) stays within `EXACT`:
+    its fraction left, 1 − step/steps, is off by up to 2^−24, which a power below 1 magnifies near the end."""
+    n, p = s.n_batches(steps_per_epoch), s.power
+    return (p * max(1., n ** (1 - p)) + 1) * 2. ** -24 * (s.lr - s.lr_end) / s.lr <= EXACT
+
 def decay_span(s:Schedule, steps_per_epoch:int) -> int:
     """Batches over which an exponential decay is stated (`decay_steps`): the whole run, so that a float32 framework
     raises its rate to powers of at most 1; shorter where a whole run's decay would underflow float32 (past e^−80)."""

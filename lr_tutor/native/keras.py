@@ -11,7 +11,7 @@ import numpy as np
 from ..schedules import (Schedule, constant, step_decay, exp_decay, inv_time_decay, poly_decay, multi_step,
                                 cosine, sgdr, warmup)
 from .code import whole_batches, piece_starts, formula, clock, array_body, uses, KERAS, number
-from .core import Form, batch_milestones, settle, total_or_raise, float32_powers_exact, decay_span, drops
+from .core import Form, batch_milestones, settle, total_or_raise, float32_powers_exact, float32_poly_exact, decay_span, drops
 LABEL = 'Keras'
 STEP_NOTE = ('# Give it to the optimizer, which calls it with its step count at every batch: '
              'keras.optimizers.SGD(learning_rate=scheduler)')
@@ -76,8 +76,8 @@ def _warmup(s, spe):
 # %% ../../nbs/reference/14f_native_keras.ipynb #5de0602d
 def _poly(s, spe):
     T = whole_batches(s.n_epochs, spe)
-    return T and _form(s, 'PolynomialDecay', dict(initial_learning_rate=s.lr, decay_steps=T, end_learning_rate=s.lr_end,
-                                                  power=s.power))
+    if not T or not float32_poly_exact(s, spe): return None
+    return _form(s, 'PolynomialDecay', dict(initial_learning_rate=s.lr, decay_steps=T, end_learning_rate=s.lr_end, power=s.power))
 
 # %% ../../nbs/reference/14f_native_keras.ipynb #22723b05
 def _exp(s, spe):

@@ -11,7 +11,7 @@ import numpy as np
 from ..schedules import (Schedule, constant, step_decay, exp_decay, poly_decay, multi_step, cosine, sgdr,
                                 one_cycle, warmup, join)
 from .code import whole_batches, piece_starts, formula, NUMPY, render, clock, array_body, uses, JAX, number
-from .core import Form, batch_milestones, settle, total_or_raise, difference, EXACT, float32_powers_exact, decay_span, drops, joined, candidates, as_family
+from .core import Form, batch_milestones, settle, total_or_raise, difference, EXACT, float32_powers_exact, float32_poly_exact, decay_span, drops, joined, candidates, as_family
 LABEL = 'optax'
 STEP_NOTE = '# Give it to the optimizer, which calls it with its step count: optax.sgd(learning_rate=scheduler)'
 NO_MOMENTUM = "# optax's schedules set the rate only: the momentum of this schedule is left to the optimizer"
@@ -41,9 +41,14 @@ def _steps(s, spe):
 # %% ../../nbs/reference/14g_native_optax.ipynb #7dbbc47a
 def _cosine(s, spe):
     T = whole_batches(s.n_epochs, spe)
-    return T and _call('cosine_decay_schedule', init_value=s.lr_max, decay_steps=T, alpha=s.lr_min / s.lr_max)
+    return _call('cosine_decay_schedule', init_value=s.lr_max, decay_steps=T, alpha=s.lr_min / s.lr_max) if T else None
 
 # %% ../../nbs/reference/14g_native_optax.ipynb #5c1b7fa3
+def _poly(s, spe):
+    T = whole_batches(s.n_epochs, spe)
+    if not T or not float32_poly_exact(s, spe): return None
+    return _call('polynomial_schedule', init_value=s.lr, end_value=s.lr_end, power=s.power, transition_steps=T)
+
 def _sgdr(s, spe):
     lengths = [whole_batches(s.cycle_len * s.cycle_mult ** i, spe) for i in range(s.n_cycles)]
     if any(L is None for L in lengths) or piece_starts([s.cycle_len * s.cycle_mult ** i for i in range(s.n_cycles)], spe) is None:
@@ -94,8 +99,7 @@ PARTS = {
     'exp_decay': lambda s, spe: (lambda D: _call('exponential_decay', init_value=s.lr, transition_steps=D,
                                                  decay_rate=f'math.exp(-{number(s.k)} * {D} / {spe})'))(decay_span(s, spe)),
     'step_decay': _steps, 'multi_step': _steps,
-    'poly_decay': lambda s, spe: (lambda T: T and _call('polynomial_schedule', init_value=s.lr, end_value=s.lr_end, power=s.power,
-                                                         transition_steps=T))(whole_batches(s.n_epochs, spe)),
+    'poly_decay': _poly,
     'cosine': _cosine, 'sgdr': _sgdr, 'one_cycle': _one_cycle,
     'flat_cos': lambda s, spe: _join([_call('constant_schedule', value=s.lr),
                                       _cosine(cosine(s.lr, s.lr / s.div_final, (1 - s.pct_start) * s.n_epochs), spe)],
@@ -149,7 +153,7 @@ def generic(s:Schedule, spe:int) -> Form:
     float32 cannot hold the schedule to 1e-6 (a cycle of fractional length after many cycles), its rates, as a table."""
     lr, mom = formula(s, clock(spe, s.n_batches(spe)))
     tail = [''] + ([NO_MOMENTUM] if mom is not None else []) + [STEP_NOTE]
-    if float32_difference(lr, s, spe) <= EXACT:
+    if float32_difference(lr, s, spe) <= EXACT / 4:   # numpy's float32 is not XLA's (which divides by multiplying): a margin
         lines = ['import jax.numpy as jnp', '', 'def scheduler(step):',
                  f'    "The rate at optimizer step `step` (a batch), {spe} steps an epoch."',
                  *([f'    t = step / {spe}   # epochs'] if uses(lr, 't') else []), array_body(lr, JAX)]
