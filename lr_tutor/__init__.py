@@ -48,3 +48,10 @@ if _sys.platform == 'emscripten':
                 except (OSError, ValueError): current = False
                 if not current: where.write_bytes(made.read_bytes())
     _prime_font_list()
+
+def __getattr__(name):
+    # `from lr_tutor import from_native, to_code`: loaded on first use, and importing no framework (lr_tutor.native)
+    if name in ('from_native', 'to_code'):
+        from lr_tutor.native import core
+        return getattr(core, name)
+    raise AttributeError(f"module 'lr_tutor' has no attribute {name!r}")

@@ -189,8 +189,9 @@ def _py(v):
 
 STEPS_PER_EPOCH = Param('count', 1., integer=True, doc='Batches per epoch.')
 # Where the adapter methods live: each module `@patch`es its methods onto `Schedule` and is imported on first use,
-# so this module needs neither torch, fastai nor keras, and imports none of them.
-_ADAPTERS = {'to_fastai': 'lr_tutor.adapters', 'to_torch': 'lr_tutor.adapters', 'to_keras': 'lr_tutor.keras_adapter'}
+# so this module needs neither torch, fastai nor keras, and imports none of them. (`to_code(framework)`: lr_tutor.native.)
+_ADAPTERS = {'to_fastai': 'lr_tutor.adapters', 'to_torch': 'lr_tutor.adapters', 'to_keras': 'lr_tutor.keras_adapter',
+             'to_code': 'lr_tutor.native.core'}
 
 class Schedule:
     "A learning-rate (and maybe momentum) schedule over `n_epochs` epochs, made by family `family`."

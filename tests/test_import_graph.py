@@ -115,3 +115,15 @@ def test_evidence_needs_no_torch_and_no_widgets():
             "print(sorted(m for m in ('torch', 'fastai', 'ipywidgets', 'anywidget', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == '[]', out
+
+def test_to_code_and_from_native_import_no_framework():
+    "`from lr_tutor import from_native` and writing every framework's code import none of them (nor lr_tutor's adapters)."
+    out = run_without_torch('''
+        from lr_tutor import from_native, to_code
+        from lr_tutor.schedules import one_cycle, sgdr, warmup, cosine
+        for fw in ('pytorch', 'keras', 'optax', 'transformers', 'timm'):
+            for s in (one_cycle(), sgdr(peak_decay=.5), warmup(cosine(), 1)):
+                s.to_code(fw, 7)
+        print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'keras', 'jax', 'optax', 'timm', 'transformers', 'fastai'}))
+    ''')
+    assert out.split() == ['[]']
