@@ -6,16 +6,18 @@ Docs: https://lr-tutor.github.io/lr_tutor/reference/schedule_free.html.md"""
 
 # %% ../nbs/reference/04c_schedule_free.ipynb #87c43df8
 from __future__ import annotations
+import itertools
 from collections import deque
 import numpy as np
 import torch
 from torch import nn
 from fastai.callback.core import Callback
 from fastai.optimizer import OptimWrapper
+from fastai.torch_core import no_random
 from .schedules import Param
 
 # %% auto #0
-__all__ = ['schedule_free_sgd', 'schedule_free_adamw', 'ScheduleFreeCallback']
+__all__ = ['schedule_free_sgd', 'schedule_free_adamw', 'ScheduleFreeCallback', 'validate_at_y']
 
 # %% ../nbs/reference/04c_schedule_free.ipynb #25f5ac86
 def _package():
@@ -94,3 +96,28 @@ class ScheduleFreeCallback(Callback):
         self._inputs.clear()            # free the batches: the next fit gathers its own
 
     def __repr__(self): return f'ScheduleFreeCallback(bn_batches={self.bn_batches})'
+
+# %% ../nbs/reference/04c_schedule_free.ipynb #90593a95
+def validate_at_y(learn, bn_batches:int=10) -> list:
+    """`learn.validate()` of a schedule-free Learner's model at `y`, the point its optimizer takes gradients at,
+    instead of the average `x` that `ScheduleFreeCallback` evaluates: what evaluating without the switch shows.
+    BatchNorm statistics are recomputed at `y` from the first `bn_batches` training batches in order (as training
+    gathered them there); the learner is left as it was: its weights, statistics and optimizer mode."""
+    opt = _schedule_free(learn.opt)
+    if opt is None:
+        raise ValueError('learn must have a schedule-free optimizer, made by a fit (make_learner(dls, '
+                         f"opt='schedule_free_adamw'), then fit), got {type(getattr(learn.opt, 'opt', learn.opt)).__name__}")
+    bn_batches = Param('count', 1., integer=True).check('bn_batches', bn_batches)
+    saved = {k: v.clone() for k, v in learn.model.state_dict().items()}
+    in_eval = not opt.param_groups[0]['train_mode']
+    try:
+        opt.train()                                   # the weights move to y
+        if _has_batchnorm(learn.model):
+            with torch.no_grad(), no_random(0):       # the same batches, augmented alike, at every call
+                batches = itertools.islice(learn.dls.train.new(shuffle=False), bn_batches)
+                torch.optim.swa_utils.update_bn(batches, learn.model)
+        switches = [cb for cb in learn.cbs if isinstance(cb, ScheduleFreeCallback)]
+        with learn.removed_cbs(switches), learn.no_bar(): return list(learn.validate())
+    finally:
+        if in_eval: opt.eval()
+        learn.model.load_state_dict(saved)            # x's weights and statistics, bit for bit

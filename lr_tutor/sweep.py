@@ -2,7 +2,8 @@
 
 `sweep(schedules, task, seeds)` trains every schedule (or `Space` of schedules) under every seed as Ray Tune
 trials (a lab task's runs batched by the engine, the photos through `lr_tutor.photos`, or a Learner of yours) and
-returns a `Sweep`: the runs, their curves, a table and a robustness map. `plan_sweep` says what it would run.
+returns a `Sweep`: the runs, their curves, a table and a robustness map. `plan_sweep` says what it would run;
+`sweep_in_process` runs a lab task's sweep here, without Ray.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/sweep.html.md"""
 
@@ -18,12 +19,12 @@ from .schedules import FAMILIES, Param, Schedule, check_seeds, round_sig
 from .engine import MOMENTUM, Task, get_task
 from .sweep_results import Job, Failure, SweepResults, describe_error
 from lr_tutor.sweep_trials import (WEIGHTS_FILE, LabTrials, LearnerTrials, PhotoTrials, SearchTrials, Trials,
-    UserCode, progress_callback, read_report, require_ray, silent_reporter, stop_at_first_failure, trainable,
+    UserCode, progress_callback, train_chunk, read_report, require_ray, silent_reporter, stop_at_first_failure, trainable,
     worker_exception)
 
 # %% auto #0
 __all__ = ['LAB_CHUNK', 'SPEC_FILE', 'SEARCHES', 'SCHEDULERS', 'ERRORS', 'Space', 'start_ray', 'Sweep', 'Plan', 'plan_sweep',
-           'sweep']
+           'sweep', 'sweep_in_process']
 
 # %% ../nbs/reference/13_sweep.ipynb #be65e8f0
 class Space:
@@ -389,3 +390,21 @@ def _collect(path, plan:Plan, results) -> Sweep:
         raise RuntimeError(f'the sweep stopped with {unfinished} of its {plan.n_trials} trials unfinished (interrupted?): '
                            f'Sweep.resume({path!r}) finishes it')
     return Sweep(path, trials.all_jobs(rows), rows, curves, failures, checkpoints)
+
+# %% ../nbs/reference/13_sweep.ipynb #3090c6ae
+def sweep_in_process(schedules, task='spiral', seeds=(0, 1, 2), optimizer=None, momentum:float=.9,
+                     search:str='grid', n:int=None, search_seed:int=0) -> SweepResults:
+    """`sweep(schedules, task, seeds, ...)` of a lab task (a `Task` or its name: 'spiral', 'landscape', a registered
+    one) trained here, in this process, with no Ray: `plan_sweep`'s runs, batched with `train_many`, as
+    `SweepResults` (the runs, `summary`, `best`, the map). The arguments are `plan_sweep`'s; fastai tasks and
+    `search='optuna'` run on Ray only (`sweep`)."""
+    plan = plan_sweep(schedules, task, seeds, optimizer, momentum, search, n, search_seed, cpus=1)
+    if plan.kind != 'lab':
+        why = ("search='optuna' picks its points on Ray" if plan.kind == 'search' else
+               f'task {task!r} is trained by fastai, a Ray trial a run')
+        raise ValueError(f"sweep_in_process trains a lab task's runs on a grid or a random sample; {why}: use sweep")
+    trials, rows, curves = plan.trials, [], []
+    for chunk in trials.chunks:
+        r, c = train_chunk(trials.task.get(), [trials.jobs[i] for i in chunk], trials.momentum)
+        rows += r; curves += c
+    return SweepResults(trials.jobs, rows, curves)
