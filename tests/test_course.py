@@ -63,3 +63,21 @@ def _texts(nb):
             if 'text' in out: yield i, ''.join(out['text'])
             for mime, data in out.get('data', {}).items():
                 if mime.startswith('text/'): yield i, data if isinstance(data, str) else ''.join(data)
+
+def test_every_glossary_link_has_its_entry():
+    "A lesson's link to glossary.ipynb#term lands on an entry (`<a id=\"term\"></a>` in the glossary)."
+    glossary = markdown(nbformat.read(COURSE / 'glossary.ipynb', as_version=4))
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', glossary))
+    missing = {f'{p.stem}: #{a}' for p in [*LESSONS, COURSE / 'glossary.ipynb']
+               for a in re.findall(r'glossary\.ipynb#([\w-]+)', markdown(nbformat.read(p, as_version=4)))
+               if a not in anchors}
+    missing |= {f'glossary: #{a}' for a in re.findall(r'\]\(#([\w-]+)\)', glossary) if a not in anchors}
+    assert not missing, f'links to glossary entries that do not exist: {sorted(missing)}'
+
+def test_links_between_notebooks_resolve():
+    "Every relative link to a notebook from a lesson or the glossary names a notebook that exists."
+    broken = []
+    for p in [*LESSONS, COURSE / 'glossary.ipynb']:
+        for target in re.findall(r'\]\(((?:\.\./)?[\w/.-]+\.ipynb)(?:#[\w-]+)?\)', markdown(nbformat.read(p, as_version=4))):
+            if not (p.parent / target).exists(): broken.append(f'{p.stem} -> {target}')
+    assert not broken, broken
