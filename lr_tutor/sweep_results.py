@@ -233,8 +233,9 @@ def compare_at_rates(self:SweepResults, a:str, b:str, optimizer=None, level:floa
     """Family `a` against family `b` at each rate both were swept at, paired over the seeds with `evidence.compare`
     (an accuracy in points), each interval widened for the number of rates compared (Bonferroni, as `evidence.rank`
     does) so that the whole table holds at `level`. A row per rate: the seeds, how many each lost (diverged or
-    failed), the difference a - b with its interval, who is `ahead` (None: no difference shown) and the `verdict`;
-    where fewer than 5 seeds finished in both, no comparison, and the verdict says why."""
+    failed), the difference a - b with its `interval` (as text, and as `diff`, `low`, `high`), who is `ahead` (None:
+    no difference shown), what is `shown` in a few words, and the `verdict`; where fewer than 5 seeds finished in
+    both, no comparison, and the verdict says why."""
     from lr_tutor.evidence import compare, POINTS     # here, not above: Ray's workers import this module, SciPy unneeded
     opt = _optimizer(self, optimizer)
     t = self.by_seed(opt)
@@ -250,10 +251,11 @@ def compare_at_rates(self:SweepResults, a:str, b:str, optimizer=None, level:floa
         row = dict(rate=r, seeds=len(t), **{f'lost_{a}': da + fa, f'lost_{b}': db + fb})
         if both[r] >= 5:
             c = compare(t[a, r], t[b, r], names=(a, b), higher=self.metric == 'accuracy', level=1 - (1 - level) / k, **scale)
-            row.update(diff=c.diff, low=c.low, high=c.high, ahead=c.ahead, verdict=c.verdict)
+            row.update(diff=c.diff, low=c.low, high=c.high, interval=c.interval, ahead=c.ahead,
+                       shown=f'{c.ahead} ahead' if c.ahead else 'no difference shown', verdict=c.verdict)
         else:
             why = [_lost_words(f, len(t), d, l) for f, d, l in ((a, da, fa), (b, db, fb)) if d + l]
-            row.update(diff=math.nan, low=math.nan, high=math.nan, ahead=None,
+            row.update(diff=math.nan, low=math.nan, high=math.nan, interval='', ahead=None, shown='not compared',
                        verdict=f'not compared: {" and ".join(why)}; a comparison needs 5 seeds that finished in both')
         rows.append(row)
     return pd.DataFrame(rows)
