@@ -55,6 +55,10 @@ class Failure:
     def __repr__(self): return f'Failure(runs={self.runs}, {describe_error(self.exception)})'
 
 # %% ../nbs/reference/13a_sweep_results.ipynb #0758ae5a
+def _optimizer_key(opt):
+    "A group's optimizer as a sweep's runs hold it: None (a Learner's own optimizer) where pandas' groupby gives NaN."
+    return None if opt is None or (isinstance(opt, float) and math.isnan(opt)) else opt
+
 class SweepResults:
     """What a sweep found, without Ray: `runs` (one row per run; `error` says why a run failed), `curves` (each
     run's metrics at every evaluation), `failures`, `summary()` over seeds, the `best` schedule, the robustness map
@@ -135,6 +139,7 @@ class SweepResults:
         (NaN where a seed diverged or failed) and how many seeds diverged and failed."""
         m, out, failed = self.metric, [], self.failed
         for (fam, opt), df in self.runs.groupby(['family', 'optimizer'], sort=False, dropna=False):
+            opt = _optimizer_key(opt)
             for rate, g in df.groupby(self.rates(fam).loc[df.index], sort=True):
                 bad, lost = int(g.diverged.sum()), int(failed[g.index].sum())
                 v = g[m].to_numpy(float)
@@ -233,7 +238,7 @@ def compare_at_rates(self:SweepResults, a:str, b:str, optimizer=None, level:floa
     """Family `a` against family `b` at each rate both were swept at, paired over the seeds with `evidence.compare`
     (an accuracy in points), each interval widened for the number of rates compared (Bonferroni, as `evidence.rank`
     does) so that the whole table holds at `level`. A row per rate: the seeds, how many each lost (diverged or
-    failed), the difference a - b with its `interval` (as text, and as `diff`, `low`, `high`), who is `ahead` (None:
+    failed), the difference a - b with its `interval` (as text, and as `diff`, `low`, `high`) at its `level`, who is `ahead` (None:
     no difference shown), what is `shown` in a few words, and the `verdict`; where fewer than 5 seeds finished in
     both, no comparison, and the verdict says why."""
     from lr_tutor.evidence import compare, POINTS     # here, not above: Ray's workers import this module, SciPy unneeded
@@ -251,11 +256,11 @@ def compare_at_rates(self:SweepResults, a:str, b:str, optimizer=None, level:floa
         row = dict(rate=r, seeds=len(t), **{f'lost_{a}': da + fa, f'lost_{b}': db + fb})
         if both[r] >= 5:
             c = compare(t[a, r], t[b, r], names=(a, b), higher=self.metric == 'accuracy', level=1 - (1 - level) / k, **scale)
-            row.update(diff=c.diff, low=c.low, high=c.high, interval=c.interval, ahead=c.ahead,
+            row.update(diff=c.diff, low=c.low, high=c.high, interval=c.interval, level=c.level, ahead=c.ahead,
                        shown=f'{c.ahead} ahead' if c.ahead else 'no difference shown', verdict=c.verdict)
         else:
             why = [_lost_words(f, len(t), d, l) for f, d, l in ((a, da, fa), (b, db, fb)) if d + l]
-            row.update(diff=math.nan, low=math.nan, high=math.nan, interval='', ahead=None, shown='not compared',
+            row.update(diff=math.nan, low=math.nan, high=math.nan, interval='', level=math.nan, ahead=None, shown='not compared',
                        verdict=f'not compared: {" and ".join(why)}; a comparison needs 5 seeds that finished in both')
         rows.append(row)
     return pd.DataFrame(rows)
@@ -302,7 +307,7 @@ def robustness(self:SweepResults, tolerance:float=.05, level:float=.95) -> pd.Da
     the divergence edge)."""
     nb, out = self.near_best(tolerance, level), []
     for (opt, fam), g in nb.groupby(['optimizer', 'family'], sort=False, dropna=False):
-        ok = g[g.verdict.isin(['best', 'within'])]
+        opt, ok = _optimizer_key(opt), g[g.verdict.isin(['best', 'within'])]
         lo, hi = (ok.rate.min(), ok.rate.max()) if len(ok) else (math.nan, math.nan)
         edge = g.loc[g.diverged > 0, 'rate']
         out.append(dict(family=fam, optimizer=opt, best=g['mean'].max(), n_within=len(ok), within_from=lo, within_to=hi,
