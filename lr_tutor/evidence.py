@@ -13,7 +13,8 @@ import pandas as pd
 from scipy import stats
 
 # %% auto #0
-__all__ = ['METHODS', 'POINTS', 'per_seed', 'mean_interval', 'decimals_for', 'Comparison', 'compare', 'Ranking', 'rank']
+__all__ = ['METHODS', 'POINTS', 'per_seed', 'mean_interval', 'decimals_for', 'percent', 'Comparison', 'compare', 'Ranking',
+           'rank']
 
 # %% ../nbs/reference/04a_evidence.ipynb #b1cd53f4
 METHODS = ('t', 'bootstrap')
@@ -72,6 +73,12 @@ def decimals_for(width:float) -> int:
     if not width or not math.isfinite(width): return 1
     return int(min(6, max(0, 1 - math.floor(math.log10(abs(width))))))
 
+def percent(level:float) -> str:
+    "An interval's `level` as a percentage, never rounded up to 100%: 0.95 -> '95%', 0.996 -> '99.6%' (a Bonferroni level)."
+    p, d = 100 * level, 0
+    while round(p, d) >= 100 and d < 6: d += 1
+    return f'{math.floor(p * 10 ** d) / 10 ** d:.{d}f}%'
+
 @dataclass(frozen=True, repr=False)
 class Comparison:
     """Setting `a` against `b` on the seeds both finished: `diff`, the mean of the per-seed differences a - b (times
@@ -125,7 +132,7 @@ class Comparison:
             head = f'{self.ahead} ahead of {behind} by {self._num(d)}{unit} [{self._num(lo)}, {self._num(hi)}]'
         better = self.wins if self.ahead != self.b else self.n - self.wins
         who = self.a if self.ahead != self.b else self.b
-        tail = f'{self.level:.0%} interval over {self.n} paired seeds; {who} better in {better} of {self.n}'
+        tail = f'{percent(self.level)} interval over {self.n} paired seeds; {who} better in {better} of {self.n}'
         if self.left_out: tail += f'; seed{"s" * (len(self.left_out) > 1)} {", ".join(map(str, self.left_out))} left out (no result in both)'
         return f'{head} ({tail})'
 
@@ -190,7 +197,7 @@ class Ranking:
         if against: parts.append(f'{_and(against)} ahead of it')   # can happen with skewed results: said, not hidden
         k = len(self.comparisons)
         n = c0.n
-        how = f'{self.level:.0%} intervals over {n} paired seeds, adjusted for {k} comparison{"s" * (k > 1)}'
+        how = f'{percent(self.level)} intervals over {n} paired seeds, adjusted for {k} comparison{"s" * (k > 1)}'
         return f'{head}; ' + '; '.join(parts) + f' ({how}).'
 
     def _repr_html_(self): return f'<p>{self.sentence}</p>' + self.formatted().to_html()

@@ -10,10 +10,11 @@ import math
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
-from .schedules import FAMILIES, Schedule
+from fastcore.basics import patch
+from .schedules import FAMILIES, Schedule, fmt_rate
 
 # %% auto #0
-__all__ = ['Job', 'describe_error', 'Failure', 'SweepResults']
+__all__ = ['Job', 'describe_error', 'Failure', 'SweepResults', 'RangeComparison']
 
 # %% ../nbs/reference/13a_sweep_results.ipynb #3c141b4b
 @dataclass
@@ -54,6 +55,10 @@ class Failure:
     def __repr__(self): return f'Failure(runs={self.runs}, {describe_error(self.exception)})'
 
 # %% ../nbs/reference/13a_sweep_results.ipynb #0758ae5a
+def _optimizer_key(opt):
+    "A group's optimizer as a sweep's runs hold it: None (a Learner's own optimizer) where pandas' groupby gives NaN."
+    return None if opt is None or (isinstance(opt, float) and math.isnan(opt)) else opt
+
 class SweepResults:
     """What a sweep found, without Ray: `runs` (one row per run; `error` says why a run failed), `curves` (each
     run's metrics at every evaluation), `failures`, `summary()` over seeds, the `best` schedule, the robustness map
@@ -134,6 +139,7 @@ class SweepResults:
         (NaN where a seed diverged or failed) and how many seeds diverged and failed."""
         m, out, failed = self.metric, [], self.failed
         for (fam, opt), df in self.runs.groupby(['family', 'optimizer'], sort=False, dropna=False):
+            opt = _optimizer_key(opt)
             for rate, g in df.groupby(self.rates(fam).loc[df.index], sort=True):
                 bad, lost = int(g.diverged.sum()), int(failed[g.index].sum())
                 v = g[m].to_numpy(float)
@@ -141,22 +147,6 @@ class SweepResults:
                                 median=math.nan if bad or lost else float(np.median(v)),
                                 min=math.nan if bad or lost else float(v.min()), max=math.nan if bad or lost else float(v.max())))
         return pd.DataFrame(out, columns=['family', 'optimizer', 'rate', 'seeds', 'diverged', 'failed', 'median', 'min', 'max'])
-
-    def robustness(self, tolerance:float=.05) -> pd.DataFrame:
-        """Per family and optimizer: the best median accuracy, the rates whose median is within `tolerance` of the
-        best of all families (with that optimizer) and no seed diverged, their span in decades, and the lowest rate
-        at which a seed diverged (the divergence edge)."""
-        if self.metric != 'accuracy': raise ValueError('robustness needs a task with an accuracy')
-        t, out = self.map_table(), []
-        for (fam, opt), g in t.groupby(['family', 'optimizer'], sort=False, dropna=False):
-            top = t.loc[t.optimizer.eq(opt) if opt is not None else t.optimizer.isna(), 'median'].max()
-            good = g[g['median'] >= top - tolerance]
-            edge = g.loc[g.diverged > 0, 'rate']
-            lo, hi = (good.rate.min(), good.rate.max()) if len(good) else (math.nan, math.nan)
-            out.append(dict(family=fam, optimizer=opt, best=g['median'].max(), good_from=lo, good_to=hi,
-                            decades=math.log10(hi / lo) if len(good) else math.nan, n_good=len(good),
-                            n_rates=len(g), diverges_from=edge.min() if len(edge) else math.nan))
-        return pd.DataFrame(out)
 
     def plot(self, axs=None, figsize=None):
         """The robustness map: the final metric against each family's varied rate, a band over seeds (min to max)
@@ -197,3 +187,181 @@ class SweepResults:
         n, d, f = len(self.runs), int(self.runs.diverged.sum()), int(self.failed.sum())
         ok = n and self.summary()['mean'].notna().any()
         return (f'{type(self).__name__}({n} runs, {d} diverged, {f} failed' + (f'; best {self.best!r})' if ok else ')'))
+
+# %% ../nbs/reference/13a_sweep_results.ipynb #3cef2c69
+def _optimizer(res, optimizer):
+    "`optimizer` checked against the sweep's optimizers; None is the only one, where the sweep has one."
+    opts = list(dict.fromkeys(res.runs.optimizer))
+    if optimizer is None and len(opts) == 1: return opts[0]
+    if optimizer is not None and optimizer in opts: return optimizer
+    raise ValueError(f"optimizer must be one of this sweep's optimizers ({', '.join(map(repr, opts))}), got {optimizer!r}")
+
+def _of(table, optimizer):
+    "The rows of `table` (a sweep's runs or one of its tables) with `optimizer`."
+    return table[table.optimizer.eq(optimizer) if optimizer is not None else table.optimizer.isna()]
+
+@patch
+def by_seed(self:SweepResults, optimizer=None) -> pd.DataFrame:
+    """The metric of every run with `optimizer` (needed where the sweep has several) as a table: a row per seed, a
+    column per family and rate (the map's x), NaN where the run diverged or failed. The seeds pair the columns, as
+    `lr_tutor.evidence` compares them."""
+    opt = _optimizer(self, optimizer)
+    df = _of(self.runs, opt)
+    rate = pd.concat([self.rates(f).loc[g.index] for f, g in df.groupby('family', sort=False)])
+    keys = pd.DataFrame({'family': df.family, 'rate': rate.loc[df.index], 'seed': df.seed})
+    if keys.duplicated().any():
+        f, r = keys[keys.duplicated()].iloc[0][['family', 'rate']]
+        raise ValueError(f'by_seed needs one schedule per family and rate, but {f} has several at {fmt_rate(r)} '
+                         '(another parameter varies too): sweep them apart')
+    lost = df.diverged.astype(bool) | self.failed.loc[df.index]
+    t = keys.assign(value=df[self.metric].where(~lost)).pivot(index='seed', columns=['family', 'rate'], values='value')
+    order = {f: i for i, f in enumerate(dict.fromkeys(df.family))}
+    return t[sorted(t.columns, key=lambda c: (order[c[0]], c[1]))]
+
+# %% ../nbs/reference/13a_sweep_results.ipynb #ca173c59
+def _lost(res, optimizer) -> dict:
+    "Per (family, rate) of the map with `optimizer`: (how many seeds diverged, how many failed)."
+    t = _of(res.map_table(), optimizer)
+    return {(f, r): (d, l) for f, r, d, l in zip(t.family, t.rate, t.diverged, t.failed)}
+
+def _lost_words(family, n_seeds, diverged, failed) -> str:
+    said = [f'diverged on {diverged}'] * bool(diverged) + [f'failed on {failed}'] * bool(failed)
+    return f'{family} ' + ' and '.join(said) + f' of {n_seeds} seeds'
+
+def _check_families(table, **families):
+    known = list(dict.fromkeys(table.columns.get_level_values(0)))
+    for name, f in families.items():
+        if f not in known: raise ValueError(f"{name} must be a family of this sweep ({', '.join(known)}), got {f!r}")
+
+@patch
+def compare_at_rates(self:SweepResults, a:str, b:str, optimizer=None, level:float=.95) -> pd.DataFrame:
+    """Family `a` against family `b` at each rate both were swept at, paired over the seeds with `evidence.compare`
+    (an accuracy in points), each interval widened for the number of rates compared (Bonferroni, as `evidence.rank`
+    does) so that the whole table holds at `level`. A row per rate: the seeds, how many each lost (diverged or
+    failed), the difference a - b with its `interval` (as text, and as `diff`, `low`, `high`) at its `level`, who is `ahead` (None:
+    no difference shown), what is `shown` in a few words, and the `verdict`; where fewer than 5 seeds finished in
+    both, no comparison, and the verdict says why."""
+    from lr_tutor.evidence import compare, POINTS     # here, not above: Ray's workers import this module, SciPy unneeded
+    opt = _optimizer(self, optimizer)
+    t = self.by_seed(opt)
+    _check_families(t, a=a, b=b)
+    if a == b: raise ValueError(f'a and b must be two different families, got {a!r} twice')
+    rates = sorted(set(t[a].columns) & set(t[b].columns))
+    both = {r: int((t[a, r].notna() & t[b, r].notna()).sum()) for r in rates}
+    k = max(1, sum(n >= 5 for n in both.values()))
+    lost, scale = _lost(self, opt), POINTS if self.metric == 'accuracy' else {}
+    rows = []
+    for r in rates:
+        (da, fa), (db, fb) = lost[a, r], lost[b, r]
+        row = dict(rate=r, seeds=len(t), **{f'lost_{a}': da + fa, f'lost_{b}': db + fb})
+        if both[r] >= 5:
+            c = compare(t[a, r], t[b, r], names=(a, b), higher=self.metric == 'accuracy', level=1 - (1 - level) / k, **scale)
+            row.update(diff=c.diff, low=c.low, high=c.high, interval=c.interval, level=c.level, ahead=c.ahead,
+                       shown=f'{c.ahead} ahead' if c.ahead else 'no difference shown', verdict=c.verdict)
+        else:
+            why = [_lost_words(f, len(t), d, l) for f, d, l in ((a, da, fa), (b, db, fb)) if d + l]
+            row.update(diff=math.nan, low=math.nan, high=math.nan, interval='', level=math.nan, ahead=None, shown='not compared',
+                       verdict=f'not compared: {" and ".join(why)}; a comparison needs 5 seeds that finished in both')
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/reference/13a_sweep_results.ipynb #a974e9dd
+@patch
+def near_best(self:SweepResults, tolerance:float=.05, level:float=.95) -> pd.DataFrame:
+    """Every family and rate against the best of the map, per optimizer (the family and rate with the best mean over
+    the seeds, among those that finished on every seed), paired over the seeds with `evidence.compare`: the `gap`,
+    best - this in points of accuracy, with its interval [`low`, `high`], each widened for the number of comparisons
+    (Bonferroni, as `evidence.rank` does) so that the whole table holds at `level`; and what it shows (`verdict`):
+    'best'; 'within' `tolerance` (0.05: 5 points), the whole interval below it; 'beyond' it, the whole interval
+    above; 'unclear', the interval across it; or 'diverged' or 'failed' where a seed did (no result on every seed)."""
+    from lr_tutor.evidence import compare, POINTS
+    if self.metric != 'accuracy': raise ValueError('near_best needs a task with an accuracy')
+    if isinstance(tolerance, bool) or not (isinstance(tolerance, (int, float)) and 0 < tolerance < 1):
+        raise ValueError(f'tolerance must be in (0, 1), a share of accuracy (0.05: 5 points), got {tolerance!r}')
+    out = []
+    for opt in dict.fromkeys(self.runs.optimizer):
+        t, lost = self.by_seed(opt), _lost(self, opt)
+        done = [c for c in t.columns if t[c].notna().all()]
+        if not done: raise ValueError(f'no family and rate of this sweep finished on every seed with optimizer {opt!r}')
+        best = max(done, key=lambda c: t[c].mean())
+        adjusted = 1 - (1 - level) / max(1, len(done) - 1)
+        for c in t.columns:
+            d, l = lost[c]
+            row = dict(optimizer=opt, family=c[0], rate=c[1], seeds=len(t), diverged=d, failed=l, mean=t[c].mean())
+            if c == best: row.update(gap=0., low=0., high=0., verdict='best')
+            elif c in done:
+                g = compare(t[best], t[c], names=(f'{best[0]} at {fmt_rate(best[1])}', f'{c[0]} at {fmt_rate(c[1])}'),
+                            level=adjusted, **POINTS)
+                row.update(gap=g.diff, low=g.low, high=g.high, verdict='within' if g.high < 100 * tolerance else
+                           'beyond' if g.low > 100 * tolerance else 'unclear')
+            else: row.update(mean=math.nan, gap=math.nan, low=math.nan, high=math.nan,
+                             verdict='diverged' if d else 'failed')
+            out.append(row)
+    return pd.DataFrame(out)
+
+@patch
+def robustness(self:SweepResults, tolerance:float=.05, level:float=.95) -> pd.DataFrame:
+    """The map read with intervals (`near_best`), per family and optimizer: its best mean, the rates shown within
+    `tolerance` of the map's best (`n_within` of `n_rates`, from `within_from` to `within_to`, spanning `decades`),
+    the rates the seeds leave `unclear` (`n_unclear`), and the lowest rate at which a seed diverged (`diverges_from`:
+    the divergence edge)."""
+    nb, out = self.near_best(tolerance, level), []
+    for (opt, fam), g in nb.groupby(['optimizer', 'family'], sort=False, dropna=False):
+        opt, ok = _optimizer_key(opt), g[g.verdict.isin(['best', 'within'])]
+        lo, hi = (ok.rate.min(), ok.rate.max()) if len(ok) else (math.nan, math.nan)
+        edge = g.loc[g.diverged > 0, 'rate']
+        out.append(dict(family=fam, optimizer=opt, best=g['mean'].max(), n_within=len(ok), within_from=lo, within_to=hi,
+                        decades=math.log10(hi / lo) if len(ok) else math.nan, n_unclear=int((g.verdict == 'unclear').sum()),
+                        n_rates=len(g), diverges_from=edge.min() if len(edge) else math.nan))
+    return pd.DataFrame(out)
+
+# %% ../nbs/reference/13a_sweep_results.ipynb #6247d077
+@dataclass(frozen=True)
+class RangeComparison:
+    """Whose range of rates shown within `tolerance` of the map's best is wider, family `a`'s or `b`'s with
+    `optimizer`, as far as the intervals settle it: `within` (family -> its rates shown within), `unclear`
+    (family -> how many rates the seeds leave open) and `n_rates` (family -> rates swept); `wider` and `sentence`."""
+    a: str
+    b: str
+    optimizer: str
+    tolerance: float
+    within: dict
+    unclear: dict
+    n_rates: dict
+
+    @property
+    def wider(self):
+        """The family whose range is wider even if every unclear rate of the other one were within; 'neither' where
+        both hold as many rates and none is unclear; None where the seeds do not settle it."""
+        na, nb = len(self.within[self.a]), len(self.within[self.b])
+        if na > nb + self.unclear[self.b]: return self.a
+        if nb > na + self.unclear[self.a]: return self.b
+        if na == nb and not self.unclear[self.a] and not self.unclear[self.b]: return 'neither'
+        return None
+
+    @property
+    def sentence(self) -> str:
+        "The comparison in words, from the intervals."
+        def said(f):
+            rs, n_open = self.within[f], self.unclear[f]
+            return (f'{f} at {len(rs)} of {self.n_rates[f]} rates' + (f' ({", ".join(map(fmt_rate, rs))})' if rs else '')
+                    + (f', {n_open} unclear' if n_open else ''))
+        w = self.wider
+        verdict = ('the seeds do not settle whose range is wider' if w is None else
+                   'the two ranges hold as many rates' if w == 'neither' else f"{w}'s range is wider")
+        opt = f'{self.optimizer}: ' if self.optimizer is not None else ''
+        return (f'{opt}within {100 * self.tolerance:g} points of the best, as the intervals show: {said(self.a)}; '
+                f'{said(self.b)}: {verdict}')
+
+    def __str__(self): return self.sentence
+
+@patch
+def compare_ranges(self:SweepResults, a:str, b:str, optimizer=None, tolerance:float=.05, level:float=.95) -> RangeComparison:
+    """Smith's question of the map: is family `a`'s range of good rates wider than family `b`'s, with `optimizer`
+    (needed where the sweep has several)? Read from `near_best`, as far as its intervals settle it."""
+    opt = _optimizer(self, optimizer)
+    _check_families(self.by_seed(opt), a=a, b=b)
+    nb = _of(self.near_best(tolerance, level), opt)
+    g = {f: nb[nb.family == f] for f in (a, b)}
+    return RangeComparison(a, b, opt, tolerance, {f: d.rate[d.verdict.isin(['best', 'within'])].tolist() for f, d in g.items()},
+                           {f: int((d.verdict == 'unclear').sum()) for f, d in g.items()}, {f: len(d) for f, d in g.items()})
