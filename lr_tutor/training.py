@@ -383,7 +383,10 @@ class EarlyStop(TrackerCallback, _InTraining):
     """Stop a fit once `monitor` has not improved for `patience` epochs, and end it with the weights of its best epoch
     (kept in memory, batch-norm statistics included): fastai's `EarlyStoppingCallback` and `SaveModelCallback` in one,
     with epochs counted from 1 as `run_experiment`'s history counts them (fastai's message counts from 0). After the
-    fit: `best_epoch`, and `stopped_after` (None when the fit ran to its end). `verbose`: say so when it stops."""
+    fit: `best_epoch`, and `stopped_after` (None when the fit ran to its end). `verbose`: say so when it stops.
+    It cancels the fit when the next epoch begins, so that the epoch it stops after reaches every callback (the
+    Recorder, `run_experiment`'s history, a sweep's report), and it restores the best weights before later callbacks'
+    `after_fit` (a sweep's last report) see them."""
     order = TrackerCallback.order + 3
     def __init__(self, monitor:str='valid_loss', patience:int=3, comp=None, min_delta:float=0., verbose:bool=False):
         super().__init__(monitor=monitor, comp=comp, min_delta=min_delta)
@@ -399,10 +402,10 @@ class EarlyStop(TrackerCallback, _InTraining):
         if self.new_best:
             self.wait, self.best_epoch = 0, self.epoch + 1
             self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-            return
-        self.wait += 1
-        if self.wait < self.patience: return
-        self.stopped_after = self.epoch + 1
+        else: self.wait += 1
+    def before_epoch(self):
+        if not self.training_fit or self.wait < self.patience: return
+        self.stopped_after = self.epoch          # the epoch that just ended, counted from 1
         if self.verbose:
             print(f'No improvement in {self.monitor} for {self.wait} epochs since epoch {self.best_epoch}: stopped after '
                   f'epoch {self.stopped_after}, keeping the weights of epoch {self.best_epoch} (epochs counted from 1)')
