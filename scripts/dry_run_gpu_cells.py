@@ -33,7 +33,7 @@ def shrink(cfg):
                 full_cycles=2, finder_its=12, finder_runs=2, runs=6, group=3, device='cpu')
     for k, v in cfg.items():
         if isinstance(v, dict) and k != 'models': shrink(v)
-        elif k == 'seeds': cfg[k] = type(v)(list(v)[:2])   # two seeds: enough to exercise the spreads
+        elif k == 'seeds': cfg[k] = type(v)(list(v)[:5])   # five: what lr_tutor.evidence's comparisons need (min_seeds)
         elif k in tiny: cfg[k] = tiny[k]
     if 'size' in cfg or 'img_size' in cfg: cfg['n_per_class'] = tiny['n_per_class']   # "every photo" too
     return cfg
