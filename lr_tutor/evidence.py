@@ -14,7 +14,7 @@ from scipy import stats
 
 # %% auto #0
 __all__ = ['METHODS', 'POINTS', 'per_seed', 'mean_interval', 'decimals_for', 'percent', 'Comparison', 'compare', 'Ranking',
-           'rank']
+           'rank', 'plot_comparisons']
 
 # %% ../nbs/reference/04a_evidence.ipynb #b1cd53f4
 METHODS = ('t', 'bootstrap')
@@ -248,3 +248,29 @@ def rank(results, higher:bool=True, scale:float=1., unit:str='', level:float=.95
                           for n in order]).set_index('setting')
     table['diff'] = [0. if n == best else -comps[n].diff for n in order]
     return Ranking(best, comps, table, unit, level)
+
+# %% ../nbs/reference/04a_evidence.ipynb #27f296a7
+def plot_comparisons(comparisons, ax=None, title:str=None):
+    """Each `Comparison` (a list, or a dict label -> Comparison) as its difference `a - b` with its interval, one row
+    each, against a line at zero: blue where `a` is ahead, red where `b` is, grey where the interval shows no difference."""
+    import matplotlib.pyplot as plt
+    items = (list(comparisons.items()) if isinstance(comparisons, dict) else
+             [(None, c) for c in comparisons] if isinstance(comparisons, (list, tuple)) else [])
+    if not items or not all(isinstance(c, Comparison) for _, c in items):
+        raise ValueError('comparisons must be a non-empty list (or dict label -> Comparison) of Comparison, from compare()')
+    items = [(f'{c.a} - {c.b}' if label is None else label, c) for label, c in items]
+    if ax is None: ax = plt.subplots(figsize=(5.5, max(2.4, .8 + .45 * len(items))))[1]
+    for y, (label, c) in enumerate(reversed(items)):
+        color = 'grey' if c.ahead is None else 'C0' if c.ahead == c.a else 'C3'
+        ax.plot([c.low, c.high], [y, y], color=color, lw=3, solid_capstyle='butt')
+        ax.plot([c.diff], [y], 'o', color=color, ms=7, mec='k')
+    ax.axvline(0, color='k', lw=.8)
+    ax.set_yticks(range(len(items)), [label for label, _ in reversed(items)])
+    units, levels, seeds = ({getattr(c, k) for _, c in items} for k in ('unit', 'level', 'n'))
+    unit = f' ({next(iter(units))})' if len(units) == 1 and '' not in units else ''
+    level = f' {next(iter(levels)):.0%}' if len(levels) == 1 else ''
+    over = f' over {next(iter(seeds))} paired seeds' if len(seeds) == 1 else ''
+    ax.set_xlabel(f'difference{unit}, with its{level} interval{over}')
+    ax.set_ylim(-.6, len(items) - .4)
+    if title: ax.set_title(title, fontsize=10)
+    return ax

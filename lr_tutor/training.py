@@ -25,6 +25,8 @@ from fastai.layers import ConvLayer, Flatten
 from fastai.callback.schedule import *  # fit_one_cycle, fit_sgdr, fit_flat_cos, lr_find
 from fastai.callback.progress import *  # learn.no_bar()
 from fastai.callback.training import ShortEpochCallback
+from fastai.callback.tracker import TrackerCallback
+from fastai.callback.core import CancelFitException
 from fastai.vision.core import imagenet_stats
 from fastai.vision.learner import create_body, add_head, default_split, num_features_model, _add_norm
 from .schedules import OPTIMIZERS, Schedule, Param, check_seeds
@@ -33,7 +35,8 @@ from .schedule_free import schedule_free_sgd, schedule_free_adamw, ScheduleFreeC
 # %% auto #0
 __all__ = ['ARCHS', 'OPT_FUNCS', 'FIT_METHODS', 'FULL_SIZE_ENV', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner',
            'PlainTensors', 'accelerate', 'fused_adamw', 'epoch_values', 'EpochHistory', 'run_experiment',
-           'epochs_to_target', 'summarize', 'format_summary', 'compare_seeds', 'plot_curves', 'full_size_requested',
+           'epochs_to_target', 'summarize', 'format_summary', 'compare_seeds', 'plot_curves', 'final_by_seed',
+           'GroupRates', 'EarlyStop', 'cycle_ends', 'SaveSnapshots', 'snapshot_probs', 'full_size_requested',
            'run_full_size']
 
 # %% ../nbs/reference/04_training.ipynb #9a9e87b7
@@ -359,6 +362,111 @@ def plot_curves(history:pd.DataFrame, metric:str='accuracy', ax=None, band:bool=
     ax.set_xlabel('epoch'); ax.set_ylabel(metric); ax.legend()
     if title: ax.set_title(title)
     return ax
+
+# %% ../nbs/reference/04_training.ipynb #c4781a30
+def final_by_seed(history:pd.DataFrame, metric:str='accuracy') -> pd.DataFrame:
+    """The last epoch's `metric` of every run in `history` (`run_experiment`'s), a row per seed and a column per
+    configuration in the order they ran: the results per seed that `lr_tutor.evidence.rank` and `compare` take."""
+    h = _check_history(history, metric)
+    table = h.groupby(['seed', 'config'], sort=False)[metric].last().unstack('config')
+    return table[list(dict.fromkeys(history.config))].sort_index().rename_axis(columns=None)
+
+# %% ../nbs/reference/04_training.ipynb #bdd718e2
+class _InTraining(Callback):
+    "Knows whether the current fit trains: `validate` and `get_preds` also send `before_fit`/`after_fit`, without training."
+    training_fit = False
+    def before_fit(self):
+        self.training_fit = False
+        if hasattr(self.learn, 'lr_finder') or hasattr(self.learn, 'gather_preds'): self.run = False   # back on after_fit
+    def before_train(self):
+        if not self.training_fit: self.training_fit = True; self.start_training()
+    def start_training(self): pass
+
+class GroupRates(_InTraining):
+    """Record the learning rate of every parameter group at every training batch (fastai's `Recorder` keeps the last
+    group's only), across fit calls, skipping `lr_find`: `df`, a row per batch with `t` (epochs since the first fit
+    began), `phase` (set it to label what comes next), `frozen_groups` and `group 0`, `group 1`, ..."""
+    order, run_valid = 61, False   # after ParamScheduler (order 60) has set this batch's rates
+    def __init__(self): self.rows, self.offset, self.phase = [], 0., ''
+    def before_batch(self):
+        self.rows.append(dict(t=self.offset + self.epoch + self.iter / self.n_iter, phase=self.phase,
+                              frozen_groups=getattr(self.opt, 'frozen_idx', 0),
+                              **{f'group {i}': h['lr'] for i, h in enumerate(self.opt.hypers)}))
+    def after_fit(self):
+        if self.training_fit: self.offset += self.epoch + 1   # the epochs this fit ran (an early stop included)
+    @property
+    def df(self) -> pd.DataFrame: return pd.DataFrame(self.rows)
+
+class EarlyStop(TrackerCallback, _InTraining):
+    """Stop a fit once `monitor` has not improved for `patience` epochs, and end it with the weights of its best epoch
+    (kept in memory, batch-norm statistics included): fastai's `EarlyStoppingCallback` and `SaveModelCallback` in one,
+    with epochs counted from 1 as `run_experiment`'s history counts them (fastai's message counts from 0). After the
+    fit: `best_epoch`, and `stopped_after` (None when the fit ran to its end). `verbose`: say so when it stops.
+    It cancels the fit when the next epoch begins, so that the epoch it stops after reaches every callback (the
+    Recorder, `run_experiment`'s history, a sweep's report), and it restores the best weights before later callbacks'
+    `after_fit` (a sweep's last report) see them."""
+    order = TrackerCallback.order + 3
+    def __init__(self, monitor:str='valid_loss', patience:int=3, comp=None, min_delta:float=0., verbose:bool=False):
+        super().__init__(monitor=monitor, comp=comp, min_delta=min_delta)
+        self.patience, self.verbose = Param('count', 1., integer=True).check('patience', patience), verbose
+        self.best_state = self.best_epoch = self.stopped_after = None
+    def before_fit(self):
+        _InTraining.before_fit(self)
+        if self.run: TrackerCallback.before_fit(self)
+    def start_training(self): self.wait, self.best_state, self.best_epoch, self.stopped_after = 0, None, None, None
+    def after_epoch(self):
+        if not self.training_fit: return
+        TrackerCallback.after_epoch(self)
+        if self.new_best:
+            self.wait, self.best_epoch = 0, self.epoch + 1
+            self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        else: self.wait += 1
+    def before_epoch(self):
+        if not self.training_fit or self.wait < self.patience: return
+        self.stopped_after = self.epoch          # the epoch that just ended, counted from 1
+        if self.verbose:
+            print(f'No improvement in {self.monitor} for {self.wait} epochs since epoch {self.best_epoch}: stopped after '
+                  f'epoch {self.stopped_after}, keeping the weights of epoch {self.best_epoch} (epochs counted from 1)')
+        raise CancelFitException()
+    def after_fit(self):
+        if self.training_fit and self.best_state is not None: self.model.load_state_dict(self.best_state)
+
+def cycle_ends(schedule:Schedule) -> list:
+    """The epochs (counted from 1) that end a cycle of `schedule`: after each one its rate jumps back up (a restart: a
+    step up, not a warm-up's steady rise), or training ends."""
+    n = math.ceil(schedule.n_epochs)
+    return [e for e in range(1, n + 1) if e == n or schedule(e) > 1.001 * schedule(e - 1e-6)]
+
+class SaveSnapshots(_InTraining):
+    """Keep a copy of the model's weights (batch-norm statistics included) after each epoch in `epochs` (counted from
+    1), in `learn.snapshots`: a dict epoch -> state dict, which outlives the callback (a fit's `cbs` are removed when
+    it ends). `SaveSnapshots.at_cycle_ends(schedule)`: after every epoch that ends a cycle (`cycle_ends`)."""
+    order = 70
+    def __init__(self, epochs):
+        bad = not isinstance(epochs, (list, tuple, range)) or not epochs
+        if bad or any(isinstance(e, bool) or not isinstance(e, (int, np.integer)) or e < 1 for e in epochs):
+            raise ValueError(f'epochs must be a non-empty list of integers in [1, inf) (epochs counted from 1), got {epochs!r}')
+        self.epochs = sorted(set(int(e) for e in epochs))
+    @classmethod
+    def at_cycle_ends(cls, schedule:Schedule): return cls(cycle_ends(schedule))
+    def start_training(self): self.learn.snapshots = {}
+    def after_epoch(self):
+        if self.training_fit and self.epoch + 1 in self.epochs:
+            self.learn.snapshots[self.epoch + 1] = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+def snapshot_probs(learn:Learner, dl=None):
+    """(probs, targets): the softmax predictions of every snapshot in `learn.snapshots` (`SaveSnapshots`) on `dl`
+    (default: the validation set), stacked as (snapshots, items, classes) in epoch order; `learn` keeps its own weights."""
+    if not getattr(learn, 'snapshots', None): raise ValueError('learn has no snapshots: train it with SaveSnapshots first')
+    own = {k: v.detach().clone() for k, v in learn.model.state_dict().items()}
+    probs = []
+    try:
+        for epoch in sorted(learn.snapshots):
+            learn.model.load_state_dict(learn.snapshots[epoch])
+            with learn.no_bar(): p, y = learn.get_preds(dl=learn.dls.valid if dl is None else dl)
+            probs.append(p)
+    finally: learn.model.load_state_dict(own)
+    return torch.stack(probs), y
 
 # %% ../nbs/reference/04_training.ipynb #e7da70a6
 FULL_SIZE_ENV = 'LR_TUTOR_FULL_SIZE'

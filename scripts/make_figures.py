@@ -1,11 +1,12 @@
 """Draw the pictures that README.md and nbs/index.ipynb show, with the library itself.
 Run: python scripts/make_figures.py  (writes nbs/images/*.png)
 
-The schedule pictures are exact. The lesson pictures that need training (finder, case study, optimizers)
-come from small CPU runs (32-pixel photos, one seed) on the rock-paper-scissors set found through
-LR_TUTOR_DATA (else an earlier download, else the sample bundled with lr_tutor: the run prints which), and say so
-in their titles; the lessons themselves give the full-size results."""
-import sys
+The schedule pictures are exact. The finder picture comes from a small CPU run (32-pixel photos) on the
+rock-paper-scissors set found through LR_TUTOR_DATA (else an earlier download, else the sample bundled with lr_tutor:
+the run prints which), and says so in its title. The case study's and the optimizers' pictures are the lessons' own:
+the verdicts each lesson drew (its cell marked `# index thumbnail`), copied from the executed notebook, so that the
+index shows exactly what the lesson measured, on the same runs and seeds. Execute those lessons first."""
+import base64, json, sys
 from pathlib import Path
 import matplotlib
 matplotlib.use('Agg')
@@ -63,35 +64,37 @@ def discriminative_picture():
     fig.tight_layout()
     return fig
 
-def training_picture(dls, configs, title, arch='simple_cnn'):
-    "Test accuracy per epoch for `configs` (run_experiment's), one seed."
-    from lr_tutor.training import run_experiment, plot_curves
-    history = run_experiment(dls, configs, seeds=(0,), arch=arch, show_progress=False)
-    fig, ax = plt.subplots(figsize=(5, 3))
-    plot_curves(history, 'accuracy', ax=ax, title=title)
-    fig.tight_layout()
-    return fig
+MARK = '# index thumbnail'
+
+def lesson_picture(notebook, name):
+    "Copy the picture saved by the cell of `notebook` (under nbs/) marked `MARK` to nbs/images/`name`."
+    path = OUT.parent / notebook
+    for cell in json.loads(path.read_text())['cells']:
+        if cell['cell_type'] == 'code' and MARK in ''.join(cell['source']):
+            png = next((o['data']['image/png'] for o in cell.get('outputs', []) if 'image/png' in o.get('data', {})), None)
+            if png is None: break
+            (OUT / name).write_bytes(base64.b64decode(''.join(png) if isinstance(png, list) else png))
+            print('wrote', OUT / name, 'from', notebook)
+            return
+    sys.exit(f'{notebook}: no saved picture in a cell marked {MARK!r}: run `python scripts/execute_notebooks.py {path.stem}` first')
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     save(gallery(), 'gallery.png')
     save(curves([(one_cycle(1e-2, 8), 'one_cycle')], 'one-cycle: rate up then down, momentum opposite', momentum=True), 'lesson_one_cycle.png')
-    save(curves([(step_decay(.1, .5, 10, 30), 'step'), (exp_decay(.1, .1, 30), 'exp'), (inv_time_decay(.1, .5, 30), '1/t'),
-                 (cosine(.1, 0., 30), 'cosine')], 'annealing'), 'lesson_annealing.png')
+    # the annealing lesson's four decays, over its 7 epochs
+    save(curves([(step_decay(.1, .5, 2, 7), 'step'), (exp_decay(.1, .5, 7), 'exp'), (inv_time_decay(.1, 2., 7), '1/t'),
+                 (cosine(.1, 0., 7), 'cosine')], 'annealing'), 'lesson_annealing.png')
     save(curves([(sgdr(1e-2, 0., 1, 2, 3), 'sgdr 1+2+4 epochs')], 'SGDR: warm restarts'), 'lesson_sgdr.png')
     save(curves([(ramp_sustain_decay(1e-5, 1e-5, 1e-4, 5, 0, .8, 50), 'ramp-sustain-decay')], 'Keras-style schedule'), 'lesson_keras.png')
     save(discriminative_picture(), 'lesson_fine_tuning.png')
+    lesson_picture('course/06_case_study.ipynb', 'lesson_case_study.png')
+    lesson_picture('course/07_optimizers.ipynb', 'lesson_optimizers.png')
     if '--schedules-only' in sys.argv: return
     torch.manual_seed(0); torch.set_num_threads(min(2, torch.get_num_threads()))
     dls = small_photos()
     print(dls.source)
     cpu = '32 px, CPU, bundled sample' if dls.source.is_sample else '32 px, CPU'
     save(finder_picture(dls, cpu), 'lesson_finder.png')
-    save(training_picture(dls, {'Adam 1e-3, constant': dict(fit=constant(1e-3, 8), opt='adam'),
-                           'one-cycle, lr_max 1e-2': dict(fit=one_cycle(1e-2, 8), opt='adam')},
-                          f'case study: plain Adam vs one-cycle ({cpu})'), 'lesson_case_study.png')
-    save(training_picture(dls, {name: dict(fit=one_cycle(lr, 8), opt=opt) for name, opt, lr in
-                           [('SGD + momentum', 'sgd', 5e-2), ('RMSProp', 'rmsprop', 3e-3), ('Adam', 'adam', 1e-2)]},
-                          f'optimizers under one-cycle ({cpu})'), 'lesson_optimizers.png')
 
 if __name__ == '__main__': main()
