@@ -13,9 +13,9 @@ from ..schedules import Schedule, FAMILIES, WARMUP_PARAMS
 
 # %% auto #0
 __all__ = ['PI', 'T', 'STEP', 'PY', 'KERAS', 'JAX', 'NUMPY', 'FORMULAS', 'Expr', 'Num', 'Name', 'Bin', 'Neg', 'Call', 'Where',
-           'Count', 'uses', 'lift', 'cos', 'exp', 'floor', 'absolute', 'maximum', 'where', 'Style', 'number', 'tidy',
-           'render', 'py_body', 'array_body', 'whole_batches', 'Clock', 'clock', 'piece_starts', 'anneal_expr', 'Piece',
-           'piecewise_expr', 'sub_clock', 'formula']
+           'Count', 'uses', 'lift', 'cos', 'exp', 'floor', 'absolute', 'sqrt', 'maximum', 'where', 'Style', 'number',
+           'tidy', 'render', 'py_body', 'array_body', 'whole_batches', 'Clock', 'clock', 'piece_starts', 'anneal_expr',
+           'Piece', 'piecewise_expr', 'sub_clock', 'formula']
 
 # %% ../../nbs/reference/14b_native_code.ipynb #ee20ba84
 class Expr:
@@ -110,6 +110,8 @@ def floor(x): return Call('floor', lift(x))
 # %% ../../nbs/reference/14b_native_code.ipynb #dd649c8f
 def absolute(x): return Call('abs', lift(x))
 
+def sqrt(x): return Call('sqrt', lift(x))
+
 # %% ../../nbs/reference/14b_native_code.ipynb #0d1bb9c8
 def maximum(a, b): return Call('maximum', lift(a), lift(b))
 
@@ -128,13 +130,14 @@ class Style(NamedTuple):
     count: Callable     # (step source, thresholds) -> source
 
 # %% ../../nbs/reference/14b_native_code.ipynb #568c1448
-PY = Style({'cos': 'math.cos', 'exp': 'math.exp', 'floor': 'math.floor', 'abs': 'abs', 'maximum': 'max'}, 'math.pi',
+PY = Style({'cos': 'math.cos', 'exp': 'math.exp', 'floor': 'math.floor', 'abs': 'abs', 'maximum': 'max',
+            'sqrt': 'math.sqrt'}, 'math.pi',
            lambda c, a, b: (f'{a} if {c} else {b}', 0),
            lambda step, bs: f'sum({step} >= b for b in {bs!r})')
 
 # %% ../../nbs/reference/14b_native_code.ipynb #306e710d
 def _array_style(ns, pi):
-    return Style({k: f'{ns}.{k}' for k in ('cos', 'exp', 'floor', 'abs', 'maximum')}, pi,
+    return Style({k: f'{ns}.{k}' for k in ('cos', 'exp', 'floor', 'abs', 'maximum', 'sqrt')}, pi,
                  lambda c, a, b: (f'{ns}.where({c}, {a}, {b})', 9),
                  lambda step, bs: f'{ns}.sum({ns}.expand_dims({step}, -1) >= {ns}.array({list(bs)!r}), axis=-1)')
 
@@ -304,6 +307,8 @@ def anneal_expr(kind, start, end, p):
     "lr_tutor's `Anneal(kind, start, end)` at progress `p` (an expression), as the same arithmetic."
     if start == end: return lift(start)
     if kind == 'linear': return start + p * tidy(end - start)
+    if kind == '1-sqrt':      # progress in epochs (`t − ...`) may round a hair below 0 at the piece's first batch
+        return end + tidy(start - end) * (1 - sqrt(maximum(p, 0) if uses(p, 't') else p))
     return end + tidy((start - end) / 2) * (1 + cos(PI * p))      # fastai's SchedCos, in the textbook's form
 
 # %% ../../nbs/reference/14b_native_code.ipynb #a386f564
@@ -360,6 +365,18 @@ def _ramp_sustain_decay(p, c):
     after = decay if sustain_end == ramp_end else where(STEP < sustain_end, top, decay)
     return (after if ramp_end == 0 else where(STEP < ramp_end, ramp, after)), None
 
+# %% ../../nbs/reference/14b_native_code.ipynb #26830732
+def _wsd(p, c):
+    "Warm-up, stable, cooldown: the phases that last (as `wsd` keeps them), each its anneal."
+    top = p['lr_max']
+    floor = p['min_ratio'] * top
+    spans = (p['warmup'], p['stable'], p['decay'])
+    pieces = (lambda pc: anneal_expr(p['warmup_shape'], floor, top, pc.p), lambda pc: lift(top),
+              lambda pc: anneal_expr(p['decay_shape'], top, floor, pc.p))
+    lengths = np.diff(np.cumsum([0., *spans]))
+    kept = [(d, piece) for d, piece, n in zip(spans, pieces, lengths) if n > 0]
+    return piecewise_expr(c, [d for d, _ in kept], [piece for _, piece in kept]), None
+
 # %% ../../nbs/reference/14b_native_code.ipynb #99ed9ebb
 def _one_cycle(p, c):
     n, pct, lr_max = p['n_epochs'], p['pct_start'], p['lr_max']
@@ -414,6 +431,7 @@ FORMULAS = {
     'cyclical': _cyclical,
     'ramp_sustain_decay': _ramp_sustain_decay,
     'warmup': _warmup,
+    'wsd': _wsd,
     'join': lambda p, c: _parts(c, p['schedules']),
 }
 "Each family's (and combinator's) formula: `(params, Clock) -> (lr, momentum or None)`, the same arithmetic as its `@family`."

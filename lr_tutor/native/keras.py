@@ -93,8 +93,8 @@ WRITERS = {
                                                                        decay_rate=s.k)),
     'step_decay': _steps, 'multi_step': _steps, 'poly_decay': _poly, 'cosine': _cosine, 'sgdr': _sgdr,
     'warmup': _warmup, 'constant': None, 'one_cycle': None, 'flat_cos': None, 'cyclical': None,
-    'ramp_sustain_decay': None, 'join': None}
-"Family -> native writer (or None: the generic `LearningRateSchedule` subclass)."
+    'ramp_sustain_decay': None, 'join': None, 'wsd': None}
+"Family -> native writer (or None: the generic `LearningRateSchedule` subclass; Keras has no schedule with a stable phase: `wsd`'s is generic)."
 
 # %% ../../nbs/reference/14f_native_keras.ipynb #4bc601ae
 def generic(s:Schedule, spe:int) -> Form:
