@@ -369,7 +369,7 @@ def _ramp_sustain_decay(p, c):
 def _wsd(p, c):
     "Warm-up, stable, cooldown: the phases that last (as `wsd` keeps them), each its anneal."
     top = p['lr_max']
-    floor = p['min_ratio'] * top
+    floor = tidy(p['min_ratio'] * top)         # 0.0003, not 0.00030000000000000003: the same rate to 1e-15
     spans = (p['warmup'], p['stable'], p['decay'])
     pieces = (lambda pc: anneal_expr(p['warmup_shape'], floor, top, pc.p), lambda pc: lift(top),
               lambda pc: anneal_expr(p['decay_shape'], top, floor, pc.p))

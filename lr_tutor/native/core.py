@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from fastcore.basics import patch_to
 from ..schedules import Schedule, Shape, FAMILIES, STEPS_PER_EPOCH, check_schedule
-from .code import whole_batches, piece_starts
+from .code import whole_batches, piece_starts, tidy
 FRAMEWORKS = {'lr_tutor': None, 'pytorch': 'lr_tutor.native.pytorch', 'fastai': 'lr_tutor.native.fastai',
               'keras': 'lr_tutor.native.keras', 'optax': 'lr_tutor.native.optax',
               'transformers': 'lr_tutor.native.transformers', 'timm': 'lr_tutor.native.timm'}
@@ -203,7 +203,7 @@ def write(s:Schedule, framework:str='lr_tutor', steps_per_epoch:int=None) -> Wri
     if isinstance(s, Traced):
         raise ValueError(f'{s!r} is a recorded curve with no formula: write the family nearest to it instead '
                          '(its `nearest`, or `fit_family(traced).schedule`)')
-    if framework == 'lr_tutor': return Written(s.code(), 'native exact', 'lr_tutor')
+    if framework == 'lr_tutor': return Written(s.code(), 'native exact', 'lr_tutor.schedules')
     if steps_per_epoch is None:
         raise ValueError(f"steps_per_epoch is needed: {framework}'s schedulers count batches (e.g. len(train_loader))")
     found = forms(s, framework, steps_per_epoch)
@@ -312,7 +312,7 @@ def wsd_parts(s:Schedule) -> list:
     "The phases of `wsd` schedule `s` that last, as `wsd` keeps them: `Phase`s, their lengths in epochs."
     p = s.params
     top = p['lr_max']
-    floor = p['min_ratio'] * top
+    floor = tidy(p['min_ratio'] * top)       # 0.0003, not 0.00030000000000000003: the same rate to 1e-15
     spans = (p['warmup'], p['stable'], p['decay'])
     shapes = [(p['warmup_shape'], floor, top), ('flat', top, top), (p['decay_shape'], top, floor)]
     lengths = np.diff(np.cumsum([0., *spans]))
@@ -350,7 +350,7 @@ def as_wsd(phases, steps_per_epoch:int) -> Schedule:
     try:
         return FAMILIES['wsd'](top, length('warmup'), roles['warmup'].shape if 'warmup' in roles else 'linear',
                                length('stable'), length('decay'), roles['decay'].shape if 'decay' in roles else '1-sqrt',
-                               floors[0] / top)
+                               tidy(floors[0] / top))
     except ValueError: return None
 
 # %% ../../nbs/reference/14a_native_core.ipynb #b84f5f47

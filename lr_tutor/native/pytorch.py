@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 from ..schedules import (Schedule, FAMILIES, anneal_cos, anneal_linear, constant, step_decay, exp_decay,
                                 poly_decay, multi_step, cosine, sgdr, one_cycle, cyclical, warmup, join)
-from .code import whole_batches, piece_starts, formula, clock, py_body, uses, number
+from .code import whole_batches, piece_starts, formula, clock, py_body, uses, number, tidy
 from .core import (Form, batch_milestones, settle, total_or_raise, drops, joined, as_family, Phase,
                                   wsd_phases, as_wsd, candidates)
 LABEL = 'PyTorch'
@@ -99,8 +99,8 @@ def _phase_part(ph:Phase, top:float):
     if ph.shape == 'cos' and ph.end < ph.start:
         return Part(top, f'lr_scheduler.CosineAnnealingLR(optimizer, T_max={ph.length}, eta_min={number(ph.end)})', 'CosineAnnealingLR')
     if ph.shape == 'linear' and ph.start > 0:      # LinearLR starts at a factor > 0
-        return Part(top, f'lr_scheduler.LinearLR(optimizer, start_factor={number(ph.start / top)}, '
-                         f'end_factor={number(ph.end / top)}, total_iters={ph.length})', 'LinearLR')
+        return Part(top, f'lr_scheduler.LinearLR(optimizer, start_factor={number(tidy(ph.start / top))}, '
+                         f'end_factor={number(tidy(ph.end / top))}, total_iters={ph.length})', 'LinearLR')
     return None
 
 def _wsd(s, spe):
