@@ -11,7 +11,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 from fastcore.basics import patch_to
 from ..schedules import Schedule, Shape, FAMILIES, STEPS_PER_EPOCH, check_schedule
-from .code import whole_batches, piece_starts, tidy
+from .code import whole_batches, piece_starts
+from .expr import tidy
 FRAMEWORKS = {'lr_tutor': None, 'pytorch': 'lr_tutor.native.pytorch', 'fastai': 'lr_tutor.native.fastai',
               'keras': 'lr_tutor.native.keras', 'optax': 'lr_tutor.native.optax',
               'transformers': 'lr_tutor.native.transformers', 'timm': 'lr_tutor.native.timm'}

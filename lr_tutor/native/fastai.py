@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools, inspect, math
 import numpy as np
 from ..schedules import Schedule, constant, exp_decay, cosine, sgdr, one_cycle, flat_cos, warmup
-from .code import number
+from .expr import number
 from .core import Form, settle, total_or_raise, difference, is_exact, Phase, wsd_parts, as_wsd, candidates
 from . import pytorch
 LABEL = 'fastai'

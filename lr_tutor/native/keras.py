@@ -10,7 +10,8 @@ import math
 import numpy as np
 from ..schedules import (Schedule, constant, step_decay, exp_decay, inv_time_decay, poly_decay, multi_step,
                                 cosine, sgdr, warmup)
-from .code import whole_batches, piece_starts, formula, clock, array_body, uses, KERAS, number
+from .code import whole_batches, piece_starts, formula, clock
+from .expr import array_body, uses, KERAS, number
 from .core import Form, batch_milestones, settle, total_or_raise, float32_powers_exact, float32_poly_exact, decay_span, drops
 LABEL = 'Keras'
 STEP_NOTE = ('# Give it to the optimizer, which calls it with its step count at every batch: '

@@ -10,7 +10,8 @@ import math
 import numpy as np
 from ..schedules import (Schedule, constant, step_decay, exp_decay, poly_decay, multi_step, cosine, sgdr,
                                 one_cycle, warmup, join)
-from .code import whole_batches, piece_starts, formula, NUMPY, render, clock, array_body, uses, JAX, number
+from .code import whole_batches, piece_starts, formula, clock
+from .expr import NUMPY, render, array_body, uses, JAX, number
 from .core import Form, batch_milestones, settle, total_or_raise, difference, EXACT, float32_powers_exact, float32_poly_exact, decay_span, drops, joined, candidates, as_family, Phase, wsd_phases, as_wsd
 LABEL = 'optax'
 STEP_NOTE = '# Give it to the optimizer, which calls it with its step count: optax.sgd(learning_rate=scheduler)'

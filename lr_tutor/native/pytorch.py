@@ -11,7 +11,8 @@ from typing import NamedTuple
 import numpy as np
 from ..schedules import (Schedule, FAMILIES, anneal_cos, anneal_linear, constant, step_decay, exp_decay,
                                 poly_decay, multi_step, cosine, sgdr, one_cycle, cyclical, warmup, join)
-from .code import whole_batches, piece_starts, formula, clock, py_body, uses, number, tidy
+from .code import whole_batches, piece_starts, formula, clock
+from .expr import py_body, uses, number, tidy
 from .core import (Form, batch_milestones, settle, total_or_raise, drops, joined, as_family, Phase,
                                   wsd_phases, as_wsd, candidates)
 LABEL = 'PyTorch'
@@ -310,6 +311,10 @@ def end_of(sched):
     if isinstance(sched, L.OneCycleLR): return sched.total_steps
     if isinstance(sched, L.CosineAnnealingLR): return sched.T_max
     if isinstance(sched, L.PolynomialLR): return sched.total_iters
+    if isinstance(sched, L.SequentialLR):      # its last part's end, after its last milestone (a LinearLR's: its change)
+        last = sched._schedulers[-1]
+        end = end_of(last) or (last.total_iters if isinstance(last, L.LinearLR) else None)
+        return None if end is None else sched._milestones[-1] + end
     return None
 
 # %% ../../nbs/reference/14d_native_pytorch.ipynb #e6d818e3

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import numpy as np
 from ..schedules import Schedule, cosine, sgdr, step_decay, exp_decay, multi_step, poly_decay, warmup
-from .code import whole_batches, piece_starts, number
+from .code import whole_batches, piece_starts
+from .expr import number
 from .core import Form, batch_milestones, settle, total_or_raise, drops, joined
 from . import pytorch
 LABEL = 'timm'

@@ -7,7 +7,8 @@ Docs: https://lr-tutor.github.io/lr_tutor/reference/native_transformers.html.md"
 # %% ../../nbs/reference/14h_native_transformers.ipynb #4ce6f8d7
 from __future__ import annotations
 from ..schedules import Schedule, constant, poly_decay, cosine, sgdr, warmup, wsd
-from .code import whole_batches, piece_starts, number
+from .code import whole_batches, piece_starts
+from .expr import number
 from .core import Form, settle, total_or_raise, wsd_phases
 from . import pytorch
 LABEL = 'transformers'
