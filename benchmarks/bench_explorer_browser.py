@@ -4,7 +4,8 @@ For a one-cycle curve of 10,000 steps (10 epochs x 1,000), both panels (lr and m
 measures the naive ways (ipywidgets.interact with inline matplotlib; an ipympl figure updated with
 set_ydata + draw_idle) and lr_tutor's explorer: as it comes (its frame view, with frames drawn ahead),
 with each speed lever switched off in turn (drawing ahead, blitting, decimation; `coalesce=False` is a
-control, since key presses are answered at once either way), and with ipympl's canvas. Each press of
+control, since key presses are answered at once either way), with ipympl's canvas, and with the code box in
+PyTorch's code (the framework choice). Each press of
 ArrowRight on the lr_max slider is timed in the page, from the keydown event to the first animation frame
 whose figure pixels differ; presses answered from a frame drawn ahead are counted, the others split into
 key -> kernel -> frame sent -> pixels from kernel-side timestamps. A burst of 15 quick presses measures how
@@ -13,6 +14,7 @@ in `--rounds` rounds, in alternating order, so that changes in the machine's loa
 
     python benchmarks/bench_explorer_browser.py                  # all variants, results saved
     python benchmarks/bench_explorer_browser.py --presses 10 --variants "explore,explore ipympl" --no-save
+    python benchmarks/bench_explorer_browser.py --variants explore --baseline ../main --no-save   # old and new, one run
 
 Prints median and p90 per variant and stores them in benchmarks/explorer_latency.json ('browser').
 """
@@ -66,8 +68,15 @@ TRACE_TAG = lambda name: name.replace(' ', '_').replace('=', '').replace("'", ''
 # the explorer as it comes (its frame view), each speed lever switched off in turn, and with ipympl's canvas
 for name, options in [('explore', ''), ('explore prefetch=False', ', prefetch=False'),
                       ('explore blit=False', ', blit=False'), ('explore decimate=False', ', decimate=False'),
-                      ('explore coalesce=False', ', coalesce=False'), ('explore ipympl', ", backend='ipympl'")]:
+                      ('explore coalesce=False', ', coalesce=False'), ('explore ipympl', ", backend='ipympl'"),
+                      ('explore pytorch code', ", framework='pytorch'")]:
     VARIANTS[name] = (EXPLORE.format(options=options, name=TRACE_TAG(name)), 'canvas')
+BASELINE = 'explore (baseline)'     # --baseline: the same explorer, lr_tutor imported from another checkout
+
+def baseline_variant(path) -> tuple:
+    "The explorer as it comes, with lr_tutor imported from the checkout at `path` (old main, say): old and new in one run."
+    source = EXPLORE.format(options='', name=TRACE_TAG(BASELINE))
+    return (source.replace('%matplotlib widget\n', f'%matplotlib widget\nimport sys; sys.path.insert(0, {str(path)!r})\n', 1), 'canvas')
 
 # In the page: `arm(kind)` watches the figure; the promise `window.__lat` resolves to the ms from the next
 # keydown to the first animation frame showing changed pixels. Canvas pixels are hashed only after
@@ -157,8 +166,12 @@ def main(argv=None):
     ap.add_argument('--label', default='latest', help="name the stored run (e.g. 'quiet', 'under load')")
     ap.add_argument('--scale', type=float, default=1., help="the screen's device pixels per CSS pixel (2: a laptop's)")
     ap.add_argument('--shots', default=str(ROOT / 'test-artifacts'), help='where to save a screenshot per variant')
+    ap.add_argument('--baseline', help=f"another checkout (old main): adds '{BASELINE}', its explorer, to the variants")
     args = ap.parse_args(argv)
     names = [v.strip() for v in args.variants.split(',')]
+    if args.baseline:
+        VARIANTS[BASELINE] = baseline_variant(Path(args.baseline).resolve())
+        if BASELINE not in names: names.append(BASELINE)
     folder = Path(tempfile.mkdtemp(prefix='lr-tutor-bench-'))
     files = {}
     for i, name in enumerate(names):

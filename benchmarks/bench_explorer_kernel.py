@@ -47,6 +47,8 @@ def summary(wall_s, cpu_s=None):
     if cpu_s is not None: r['cpu_mean'] = round(float(cpu_s) * 1e3 / len(ms), 2)
     return r
 
+FRAMEWORKS = ('lr_tutor', 'pytorch', 'fastai', 'keras', 'optax', 'transformers', 'timm')
+
 def explorer_times(pixel_ratio=1., **options):
     ex = explore(one_cycle(**CASE), steps_per_epoch=1000, **options)
     if pixel_ratio != 1: ex.schedule_plot.view.pixel_ratio = pixel_ratio                   # as a high-density screen asks
@@ -167,6 +169,9 @@ def main(argv=None):
     for label, a in (('', ahead), (', 2x screen', ahead2)):
         print(f"Frames drawn ahead after an update ({a['frames_per_update']}, one step of each slider away{label}): "
               f"{a['frame']['median']:.2f} ms each (median), {a['all_frames']['median']:.1f} ms in all")
+    code = {fw: explorer_times(backend='image', framework=fw) for fw in FRAMEWORKS}
+    print('Kernel time per update with the code box in each framework (image backend):')
+    for fw, r in code.items(): print(f"  {fw:<34} median {r['median']:7.2f} ms  p90 {r['p90']:7.2f} ms  cpu {r['cpu_mean']:6.2f} ms")
     burst = {f'coalesce={c}': coalescing(c) for c in (True, False)}
     print('A burst of 10 changes in one event-loop turn:')
     for name, r in burst.items(): print(f"  {name:<34} {r['frames']} frame(s), {r['ms']} ms")
@@ -178,7 +183,7 @@ def main(argv=None):
         stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         stored.setdefault('kernel', {})[args.label] = dict(date=datetime.date.today().isoformat(), machine=machine,
                                                           variants=rows, png_encoding=enc, frames_ahead=ahead,
-                                                          frames_ahead_2x=ahead2,
+                                                          frames_ahead_2x=ahead2, code_box=code,
                                                           burst_of_10=burst)
         RESULTS.write_text(json.dumps(stored, indent=1) + '\n')
         print(f'saved to {RESULTS} as {args.label!r}')

@@ -13,35 +13,61 @@ from __future__ import annotations
 import html, time
 import ipywidgets as W
 from matplotlib.figure import Figure
-from .schedules import Schedule, fmt_rate
+from collections import OrderedDict
+from .schedules import FAMILIES, OPTIMIZERS, SCHEDULE_FREE, Schedule, fmt_rate
 from .curves import Curve, sample
-from .markup import code_html, html_table, readouts_html
+from .markup import averaging_html, code_html, html_table, readouts_html
+from .native.core import FRAMEWORKS
+from .native.bring import Brought, bring, needs_bringing
 from .frame_view import with_png
 from .live_plot import LivePlot, panel_layout
 from .controls import ScheduleControls
 
 # %% auto #0
-__all__ = ['Explorer', 'explore', 'Compare', 'compare']
+__all__ = ['CODE_STEPS_PER_EPOCH', 'Explorer', 'explore', 'Compare', 'compare']
 
 # %% ../nbs/reference/02_explore.ipynb #e14c492e
+CODE_STEPS_PER_EPOCH = 100
+"The batches an epoch the explorer writes a framework's code for when it has no `steps_per_epoch` (its code box says so)."
+
 class Explorer(W.HBox):
     """Sliders for every parameter of a schedule family (`controls`, a `ScheduleControls`) beside the curves they
-    make (learning rate on top, momentum below), readouts and the schedule as code. `sliders`: parameter name ->
-    widget; `schedule`: the current schedule; `figure`: the matplotlib figure; `schedule_plot`: the `LivePlot`
-    showing it (None with `plot=False`); `trace`: a list to log (time, event) of changes and frames in (benchmarks)."""
+    make (learning rate on top, momentum below), readouts and the schedule as code in the framework chosen
+    (`framework`, a dropdown) with how exact it is. `sliders`: parameter name -> widget; `schedule`: the current
+    schedule; `figure`: the matplotlib figure; `schedule_plot`: the `LivePlot` showing it (None with `plot=False`);
+    `brought`: what a framework's scheduler given to `explore` became (a `Brought`: its curve is drawn faint beside
+    the sliders' one), else None; `averaging`: the schedule-free panel (shown for a schedule-free `optimizer`);
+    `trace`: a list to log (time, event) of changes and frames in (benchmarks)."""
     def __init__(self, factory_or_schedule='one_cycle', *, families:dict=None, steps_per_epoch:int=None,
-                 log:bool=False, backend='auto', blit:bool=True, coalesce:bool=True, prefetch:bool=True,
-                 decimate:bool=True, plot:bool=True, figsize=(5.8, 3.8), trace:list=None):
-        self.steps_per_epoch, self.decimate = steps_per_epoch, decimate
+                 framework:str='lr_tutor', optimizer:str=None, total_steps:int=None, log:bool=False, backend='auto',
+                 blit:bool=True, coalesce:bool=True, prefetch:bool=True, decimate:bool=True, plot:bool=True,
+                 figsize=(5.8, 3.8), trace:list=None):
+        if framework not in FRAMEWORKS: raise ValueError(f"framework must be one of {', '.join(map(repr, FRAMEWORKS))}, got {framework!r}")
+        if optimizer is not None and optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be None or one of {', '.join(map(repr, OPTIMIZERS))}, got {optimizer!r}")
+        families = dict(families or FAMILIES)
+        self.brought = None
+        if needs_bringing(factory_or_schedule):       # a framework's scheduler, a recorded curve
+            self.brought = bring(factory_or_schedule, steps_per_epoch, total_steps, families)
+            factory_or_schedule, steps_per_epoch = self.brought.schedule, self.brought.steps_per_epoch
+        self.steps_per_epoch, self.decimate, self.optimizer = steps_per_epoch, decimate, optimizer
+        self.code_steps = steps_per_epoch or CODE_STEPS_PER_EPOCH      # what a framework's code counts batches by
+        self._codes, self._ghosts = OrderedDict(), {}                  # code boxes written, the user's curve sampled
         self.log_y = W.Checkbox(value=log, description='log y', indent=False, layout=W.Layout(width='62px'))
         self.controls = ScheduleControls(factory_or_schedule, families=families, extra=[self.log_y] if plot else [])
-        self.readouts, self.code = W.HTML(), W.HTML()
-        self.readouts.add_class('lr-tutor-readouts')
-        self.code.add_class('lr-tutor-code')
+        self.framework = W.Dropdown(options=list(FRAMEWORKS), value=framework, description='code for',
+                                    style={'description_width': '58px'}, layout=W.Layout(width='200px'))
+        self.framework.add_class('lr-tutor-framework')
+        self.readouts, self.code, self.averaging, self.note = W.HTML(), W.HTML(), W.HTML(), W.HTML()
+        for w, name in [(self.readouts, 'readouts'), (self.code, 'code'), (self.averaging, 'averaging'), (self.note, 'brought')]:
+            w.add_class(f'lr-tutor-{name}')
+        if self.brought is not None: self.note.value = f'<div style="font-size:12px">{html.escape(self.brought.words)}</div>'
         self.schedule_plot = (LivePlot(backend, figsize=figsize, blit=blit, coalesce=coalesce, prefetch=prefetch,
-                               key=self.controls.key, ahead=self.frames_ahead, resample=self._resample, trace=trace)
+                               key=self.key, ahead=self.frames_ahead, resample=self._resample, trace=trace)
                       if plot else None)
-        panel = W.VBox(([self.schedule_plot.view] if plot else []) + [self.readouts, self.code],
+        panel = W.VBox(([self.schedule_plot.view] if plot else []) + [self.readouts]
+                       + ([self.note] if self.brought is not None else [])
+                       + ([self.averaging] if self.schedule_free else []) + [self.framework, self.code],
                        layout=panel_layout(figsize[0]))
         # controls beside the figure where the page is wide enough, above it where not
         super().__init__([self.controls, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
@@ -50,6 +76,7 @@ class Explorer(W.HBox):
         self._show(self.schedule)
         if plot: self.schedule_plot.render()          # the first frame now: the widget never shows up empty
         self.log_y.observe(self._on_log, 'value')
+        self.framework.observe(self._on_framework, 'value')
         self.controls.observe(self._on_schedule, 'schedule')
 
     # the Python contract, as a lab's: the rest of the controls' parts are the controls' (`controls.family`, ...)
@@ -62,6 +89,13 @@ class Explorer(W.HBox):
     @property
     def schedule(self) -> Schedule: return self.controls.schedule
 
+    @property
+    def schedule_free(self) -> bool: return self.optimizer in SCHEDULE_FREE
+
+    def key(self, changed:dict=None) -> list:
+        "What a frame is keyed by: the controls' values (`ScheduleControls.key`) and the framework the code box is in."
+        return self.controls.key(changed, also=(self.framework,))
+
     def _on_schedule(self, change):
         if self.schedule_plot is not None and self.schedule_plot.trace is not None: self.schedule_plot.trace.append((time.time(), 'change'))
         self._show(change.new)
@@ -71,30 +105,63 @@ class Explorer(W.HBox):
         self.schedule_plot.set_log(change.new)
         self._show(self.schedule)
 
+    def _on_framework(self, change):
+        self.code.value = self.code_for(self.schedule)
+        # a new frame, keyed by the new framework: the frames drawn ahead are drawn again, with its code
+        if self.schedule_plot is not None: self.schedule_plot.request()
+
     def _resample(self): self._show(self.schedule)
 
     def frames_ahead(self):
         "(key, curves, texts) for each state one arrow-key step of one slider away (see `ScheduleControls.steps`)."
-        for key, s, texts in self.controls.steps():
+        for key, s, texts in self.controls.steps(also=(self.framework,)):
             c = self.sample(s)
-            yield key, [c], {**texts, **dict(zip((self.readouts.model_id, self.code.model_id), self._texts(s, c)))}
+            yield key, self._curves(c), {**texts, **self._texts(s, c)}
 
     def sample(self, s:Schedule=None, n_px:int=None) -> Curve:
         "The current (or `s`) schedule sampled as this explorer draws it."
         n_px = n_px or (self.schedule_plot.n_px if self.schedule_plot else 560)
         return sample(s or self.schedule, n_px, self.steps_per_epoch, self.decimate)
 
+    def _curves(self, c:Curve) -> list:
+        "Curve `c`, and the user's own (a scheduler brought in that is no family), faint, sampled once for each width."
+        if self.brought is None or self.brought.traced is None: return [c]
+        n_px = self.schedule_plot.n_px if self.schedule_plot else 560
+        if n_px not in self._ghosts:
+            self._ghosts[n_px] = sample(self.brought.traced, n_px, self.brought.steps_per_epoch, self.decimate,
+                                        label='yours', ghost=True)
+        return [c, self._ghosts[n_px]]
+
     def _show(self, s):
         self.curve = c = self.sample(s)
         if self.schedule_plot is not None:
-            self.schedule_plot.set_curves([c], scope=s.family)
+            curves = self._curves(c)
+            self.schedule_plot.set_curves(curves, legend=len(curves) > 1, scope=s.family)
             self.schedule_plot.request(now=self.controls.from_browser)
-        self.readouts.value, self.code.value = self._texts(s, c)
+        for w, value in self._widget_texts(s, c): w.value = value
 
-    @staticmethod
-    def _texts(s, c) -> tuple:
-        "The readouts and the code box (HTML) for schedule `s`, sampled as `c`."
-        return readouts_html(c), code_html(s)
+    def _widget_texts(self, s, c) -> list:
+        "(widget, HTML) of the texts schedule `s`, sampled as `c`, shows: readouts, code box, schedule-free panel if shown."
+        out = [(self.readouts, readouts_html(c)), (self.code, self.code_for(s))]
+        if self.schedule_free: out.append((self.averaging, averaging_html(s, self.code_steps, self.optimizer)))
+        return out
+
+    def _texts(self, s, c) -> dict:
+        "The texts for schedule `s`, sampled as `c`, by widget id (what a frame drawn ahead carries)."
+        return {w.model_id: value for w, value in self._widget_texts(s, c)}
+
+    def code_for(self, s:Schedule) -> str:
+        """The code box for `s` in the framework chosen, at `code_steps` batches an epoch (`code_html`): only the chosen
+        framework's, and each written once (the last 64 kept), so a slider step back is free."""
+        fw = self.framework.value
+        key = (repr(s), fw)
+        if key not in self._codes:
+            note = '' if fw == 'lr_tutor' else (f'{self.code_steps:,} batches an epoch' + (
+                '' if self.steps_per_epoch else " (explore(..., steps_per_epoch=) for yours)"))
+            self._codes[key] = code_html(s, fw, self.code_steps, note)
+            while len(self._codes) > 64: self._codes.popitem(last=False)
+        self._codes.move_to_end(key)
+        return self._codes[key]
 
     def flush(self):
         "Send the pending frame now (in a kernel, frames are otherwise sent once the current events are handled)."
@@ -105,10 +172,14 @@ class Explorer(W.HBox):
         return with_png(super()._repr_mimebundle_(**kwargs), self.schedule_plot.snapshot() if self.schedule_plot else None)
 
 def explore(factory_or_schedule='one_cycle', **kwargs) -> Explorer:
-    """An `Explorer` for a schedule family: give a `Schedule` (starts at its values, warm-up included), a
-    family name or factory. Options: `steps_per_epoch` (draw per-batch rates), `log`, `backend` ('auto' or
-    'image': the frame view, which shows frames drawn ahead at once; 'ipympl': ipympl's canvas, with pan and
-    zoom), `blit`, `coalesce`, `prefetch`, `decimate` (the speed levers), `families` (the dropdown's)."""
+    """An `Explorer` for a schedule family: give a `Schedule` (starts at its values, warm-up included), a family
+    name or factory, or a framework's scheduler (as `from_native` takes it: the sliders start at the family it
+    is, or the nearest, beside its own curve; `total_steps` where it has no end). Options: `steps_per_epoch`
+    (draw per-batch rates; the framework code's batches), `framework` (the code box's: 'lr_tutor', 'pytorch',
+    'fastai', 'keras', 'optax', 'transformers', 'timm'), `optimizer` (a schedule-free one shows its averaging
+    weight), `log`, `backend` ('auto' or 'image': the frame view, which shows frames drawn ahead at once; 'ipympl':
+    ipympl's canvas, with pan and zoom), `blit`, `coalesce`, `prefetch`, `decimate` (the speed levers), `families`
+    (the dropdown's)."""
     return Explorer(factory_or_schedule, **kwargs)
 
 # %% ../nbs/reference/02_explore.ipynb #1b362814

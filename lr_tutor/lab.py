@@ -94,12 +94,17 @@ class Lab(LabShell):
     def _curves(self, s):
         n_px, spe = self.schedule_plot.n_px, self.task.steps_per_epoch
         now = sample(s, n_px, spe, label='now', momentum=self.momentum)     # the momentum the runs train with
-        return [now] + [sample(p.runs[0].schedule, n_px, spe, label=p.label, ghost=True, momentum=self.momentum) for p in self.pinned]
+        pins = [sample(p.runs[0].schedule, n_px, spe, label=p.label, ghost=True, momentum=self.momentum) for p in self.pinned]
+        # a scheduler brought in that is no family: its own curve, faint, after the pins (their colours are the runs')
+        yours = [] if self.brought is None or self.brought.traced is None else [
+            sample(self.brought.traced, n_px, spe, label='yours', ghost=True, momentum=self.momentum)]
+        return [now] + pins + yours
 
     def show_schedule(self):
         "The schedule panel: the current schedule, the pinned ones as ghosts; its readouts and code."
         s = self.schedule
-        self.schedule_plot.set_curves(self._curves(s), legend=bool(self.pinned), scope=s.family)
+        curves = self._curves(s)
+        self.schedule_plot.set_curves(curves, legend=len(curves) > 1, scope=s.family)
         self.schedule_plot.request(now=self.controls.from_browser)
         self.schedule_readouts.value, self.code.value = self._schedule_texts(s)
 
@@ -253,8 +258,9 @@ class Lab(LabShell):
     def training_png(self) -> bytes: return self.plot.render() if self.shows_current else self._draw()
 
 def lab(factory_or_schedule='one_cycle', task='spiral', **kwargs) -> LabShell | W.HTML:
-    """A lab: the explorer's sliders for `factory_or_schedule` (a `Schedule`, or a family name or factory, started
-    at the task's good rate) driving training runs of `task`. 'spiral', 'landscape' or a task of `TASKS`: a `Lab`
+    """A lab: the explorer's sliders for `factory_or_schedule` (a `Schedule`, a family name or factory, started at
+    the task's good rate, or a framework's scheduler, brought in at the task's batches an epoch: see `LabShell`)
+    driving training runs of `task`. 'spiral', 'landscape' or a task of `TASKS`: a `Lab`
     (options: `optimizer` 'sgd' or 'adam', `seeds` 1 or 3, `momentum` when the schedule has none). 'photos': a
     `PhotoLab` (`lr_tutor.lab_photos`), which needs torch and fastai; without them (in the browser) an `HTML` line
     that says so, not a traceback."""

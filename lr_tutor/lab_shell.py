@@ -11,15 +11,17 @@ Docs: https://lr-tutor.github.io/lr_tutor/reference/lab_shell.html.md"""
 
 # %% ../nbs/reference/11c_lab_shell.ipynb #7ac62b8b
 from __future__ import annotations
-import threading
+import html, threading
 import ipywidgets as W
 from matplotlib.figure import Figure
-from .schedules import FAMILIES, Schedule, family_defaults, family_name, round_sig
+from .schedules import FAMILIES, SCHEDULE_FREE, Schedule, family_defaults, family_name, round_sig
 from .engine import Task, get_task
 from .frame_view import FrameView, frame_density, frame_layout, with_png
 from .live_plot import LivePlot
 from .controls import ScheduleControls
 from .run_plot import RunPlot
+from .markup import averaging_html
+from .native.bring import bring, needs_bringing
 
 # %% auto #0
 __all__ = ['start_schedule', 'lab_controls', 'target_words', 'LabShell', 'stacked_png']
@@ -63,7 +65,9 @@ class LabShell(W.VBox):
     """What every lab is, whatever trains its runs: the explorer's `ScheduleControls` (every family starting at the
     task's good rate for the optimizer chosen), the schedule panel (`schedule_plot`, `schedule_readouts`, `code`),
     the `optimizer` and `three_seeds` toggles, the task's training view (`plot`, a `RunPlot`, shown by `view`) and
-    a `table`. Labs differ only in how their runs arrive (retrained in one batched program, or fitted in a training
+    a `table`; `brought`: a framework's scheduler given to the lab, brought in (`bring`: the sliders start at its
+    family, or the nearest; `note` says which), else None; `averaging`: the schedule-free panel, shown while the
+    optimizer is schedule-free. Labs differ only in how their runs arrive (retrained in one batched program, or fitted in a training
     thread): a subclass says what it does by overriding `on_schedule(schedule)` (the sliders moved),
     `show_schedule()` (the schedule panel, sampled anew), `redraw()` (the training view again, at a new pixel
     density), `training_png()` (the training view for `png`) and, to draw its schedule panel ahead,
@@ -80,9 +84,19 @@ class LabShell(W.VBox):
                                     style={'description_width': '72px'}, layout=W.Layout(width='245px'))   # 'schedule_free_adamw'
         self.three_seeds = W.Checkbox(value=seeds == 3, description=seeds_label, indent=False, tooltip=seeds_tooltip,
                                       layout=W.Layout(width=seeds_width))
+        self.brought, self.note, self.averaging = None, W.HTML(), W.HTML()
+        self.note.add_class('lr-tutor-brought'); self.averaging.add_class('lr-tutor-averaging')
+        if needs_bringing(factory_or_schedule):
+            self.brought = _brought(factory_or_schedule, task)
+            factory_or_schedule = self.brought.schedule
+            self.note.value = f'<div style="font-size:12px">{html.escape(self.brought.words)}</div>'
         self.controls = ScheduleControls(start_schedule(factory_or_schedule, task, optimizer),
                                          **lab_controls(task, lambda: self.optimizer.value))
         self.controls.observe(lambda change: self.on_schedule(change.new), 'schedule')
+        # the schedule-free panel: only its own observers, which do nothing while the optimizer is not schedule-free
+        self.controls.observe(lambda change: self.show_averaging(), 'schedule')
+        self.optimizer.observe(lambda change: self.show_averaging(), 'value')
+        self.show_averaging()
         self.schedule_plot = LivePlot(figsize=schedule_figsize, blit=blit, prefetch=prefetch and self.schedule_ahead is not None,
                                       key=self.controls.key, ahead=self.schedule_ahead, resample=self.show_schedule)
         self.schedule_readouts, self.code = W.HTML(), W.HTML()
@@ -108,7 +122,8 @@ class LabShell(W.VBox):
         column = W.VBox(training, layout=W.Layout(flex=f'1 1 {min(w, 400)}px', max_width=f'{w}px'))
         # two lines of a wrapping row: the later one (the training) on top
         work = W.HBox([self.controls, column], layout=W.Layout(flex_flow='row wrap-reverse', align_items='flex-end'))
-        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, self.code],
+        panel = W.VBox([self.schedule_plot.view, self.schedule_readouts, *([self.note] if self.brought else []),
+                        self.averaging, self.code],
                        layout=W.Layout(flex='1 1 340px', max_width=px(self._schedule_width)))
         top = W.HBox([work, panel], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
         label = W.HTML(name, layout=W.Layout(width=name_width))
@@ -142,6 +157,12 @@ class LabShell(W.VBox):
         "The training view as PNG bytes, for `png`."
         raise NotImplementedError
 
+    def show_averaging(self):
+        "The schedule-free panel: the averaging weight of the steps (`averaging_html`) while the optimizer is schedule-free, else hidden."
+        on = self.optimizer.value in SCHEDULE_FREE and bool(self.task.steps_per_epoch)
+        self.averaging.value = averaging_html(self.schedule, self.task.steps_per_epoch, self.optimizer.value) if on else ''
+        self.averaging.layout.display = None if on else 'none'
+
     def _on_pixel_ratio(self, change):
         with self.drawing_lock: self.plot.set_dpi(self.plot.dpi * frame_density(change.new))
         self.redraw()
@@ -163,3 +184,15 @@ def stacked_png(top:bytes, bottom:bytes) -> bytes:
     out.paste(top, (0, 0)); out.paste(bottom, (0, top.height))
     buf = io.BytesIO(); out.quantize(colors=128).save(buf, 'png', optimize=True)
     return buf.getvalue()
+
+# %% ../nbs/reference/11c_lab_shell.ipynb #ba67225e
+def _brought(scheduler, task):
+    """A framework's scheduler brought into a lab on `task` (`bring`), read at the task's batches an epoch; one with no
+    end of its own over the task's length (its words say so)."""
+    if not task.steps_per_epoch:
+        raise ValueError(f"the {task.name} task counts its batches an epoch once its data is loaded: bring the scheduler in "
+                         "first, lab(from_native(scheduler, steps_per_epoch), ...)")
+    try: return bring(scheduler, task.steps_per_epoch)
+    except ValueError as e:
+        if 'pass total_steps' not in str(e): raise
+        return bring(scheduler, task.steps_per_epoch, task.n_epochs * task.steps_per_epoch)

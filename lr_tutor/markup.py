@@ -2,7 +2,8 @@
 
 Every widget writes its text through these: `error_html` (in `ERROR_COLOR`), `html_table` (the explorer's
 comparison, the lab's pinned runs, the photos lab's runs; `dash_if_nan` for a number a run has not got),
-`readouts_html` (a sampled curve's peak, final rate, length and area) and `code_html` (a schedule as code).
+`readouts_html` (a sampled curve's peak, final rate, length and area) and `code_html` (a schedule as code, lr_tutor's
+or a framework's with how exact it is).
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/markup.html.md"""
 
@@ -13,10 +14,12 @@ from __future__ import annotations
 import html
 import matplotlib as mpl
 from .schedules import Schedule, fmt_rate
+import numpy as np
 from .curves import Curve
+from .native.core import write
 
 # %% auto #0
-__all__ = ['ERROR_COLOR', 'error_html', 'html_table', 'dash_if_nan', 'readouts_html', 'code_html']
+__all__ = ['ERROR_COLOR', 'CODE_STYLE', 'error_html', 'html_table', 'dash_if_nan', 'readouts_html', 'code_html', 'averaging_html']
 
 # %% ../nbs/reference/02d_markup.ipynb #8dd4bb31
 ERROR_COLOR = '#b00020'     # every error and warning lr_tutor's widgets show
@@ -48,7 +51,52 @@ def readouts_html(c:Curve) -> str:
              f'<b>epochs</b> {c.n_epochs:g}{steps}', f'<b>area</b> {fmt_rate(c.area)} lr&middot;epochs']
     return ' &nbsp; '.join(f'<span style="white-space:nowrap">{p}</span>' for p in parts)   # lines break between them
 
-def code_html(s:Schedule) -> str:
-    "The code of schedule `s`, wrapped to the box's width: the box is as tall as its code."
-    return (f'<pre style="white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;margin:0;padding:4px 6px;font-size:12px;line-height:1.4;'
-            f'background:var(--jp-layout-color2,#f5f5f5)">{html.escape(s.code())}</pre>')
+
+# %% ../nbs/reference/02d_markup.ipynb #e447af63
+CODE_STYLE = ('white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;margin:0;padding:4px 6px;font-size:12px;'
+              'line-height:1.4;background:var(--jp-layout-color2,#f5f5f5)')
+
+def code_html(s:Schedule, framework:str=None, steps_per_epoch:int=None, note:str='', max_line:int=1500) -> str:
+    """The code of schedule `s`, wrapped to the box's width (the box is as tall as its code): lr_tutor's own, or with
+    `framework` `s.to_code(framework, steps_per_epoch)`, under a line saying how exact it is (`Written.label`) and
+    `note`. A line over `max_line` characters (optax's table of rates, at many batches) is shown cut in the middle,
+    saying so and where the whole of it is."""
+    if framework is None: return f'<pre style="{CODE_STYLE}">{html.escape(s.code())}</pre>'
+    written = write(s, framework, steps_per_epoch)
+    whole = f"print(schedule.to_code({framework!r}, {steps_per_epoch}))"
+    def shown(line):
+        if len(line) <= max_line: return line
+        return (f'{line[:max_line // 2]} … [{len(line) - max_line // 2 - 60:,} characters left out here: {whole} '
+                f'writes them all] … {line[-60:]}')
+    code = '\n'.join(shown(line) for line in written.code.splitlines())
+    label = f'<b>{html.escape(framework)}</b>: {html.escape(written.label)}' + (f' &middot; {note}' if note else '')
+    return (f'<div class="lr-tutor-code-label" style="font-size:12px;margin:2px 0">{label}</div>'
+            f'<pre style="{CODE_STYLE}">{html.escape(code)}</pre>')
+
+# %% ../nbs/reference/02d_markup.ipynb #35080d7f
+def _share(x:float) -> str: return 'under 1%' if 0 < x < .005 else f'{x:.0%}'
+
+def averaging_html(s:Schedule, steps_per_epoch:int, optimizer:str='schedule_free_sgd', width:int=360, height:int=60) -> str:
+    """What a schedule-free optimizer makes of schedule `s` (run at `steps_per_epoch` batches an epoch): the weight
+    `c` of each new step in its average, x ← (1 − c)·x + c·z (`schedule_free_weights`), over the epochs on a log
+    scale (a small SVG), and in words how much of the final average the first and the last tenth of the steps make:
+    each step counts as the largest rate so far, squared."""
+    from lr_tutor.engine import schedule_free_weights
+    lr = s.at_batches(steps_per_epoch)
+    c = schedule_free_weights(lr)
+    weight = np.maximum.accumulate(lr) ** 2                # step k's share of the final average: weight[k] / its sum
+    tenth, total = max(1, len(lr) // 10), float(weight.sum())
+    first, last = (float(weight[:tenth].sum()) / total, float(weight[-tenth:].sum()) / total) if total > 0 else (0., 0.)
+    idx = np.unique(np.linspace(0, len(c) - 1, min(len(c), 2 * width)).round().astype(int))
+    idx = idx[c[idx] > 0]                                  # while every rate so far is 0, nothing is averaged
+    lo = min(int(np.floor(np.log10(c[idx].min()) + 1e-9)), -1) if len(idx) else -1     # a whole decade at the bottom
+    x = idx / max(len(c) - 1, 1) * (width - 2) + 1
+    y = 3 + (height - 6) * np.log10(c[idx]) / lo
+    points = ' '.join(f'{a:.1f},{b:.1f}' for a, b in zip(x, y))
+    svg = (f'<svg width="{width}" height="{height}" style="background:var(--jp-layout-color2,#f5f5f5)">'
+           f'<polyline points="{points}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>'
+           f'<text x="{width - 4}" y="12" text-anchor="end" font-size="10">c: 1 at the top, 1e{lo} at the bottom</text></svg>')
+    words = (f'<b>{html.escape(optimizer)}</b> averages its steps, x &larr; (1 &minus; c)&middot;x + c&middot;z: c, the newest '
+             f'step&#x27;s weight, over the {s.n_epochs:g} epochs. Each step counts in the final weights as the largest '
+             f'rate so far, squared: the first tenth of the steps make {_share(first)} of them, the last tenth {_share(last)}.')
+    return f'<div class="lr-tutor-averaging-panel" style="font-size:12px">{words}<br>{svg}</div>'

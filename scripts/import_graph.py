@@ -62,10 +62,14 @@ def floors(g:dict) -> dict:
     for m in g: floor(m)
     return out
 
+def source(module:str, pkg:Path=PKG) -> Path:
+    "The file of `module`: `a/b.py`, or a package's `a/b/__init__.py`."
+    path = pkg.parent / (module.replace('.', '/') + '.py')
+    return path if path.exists() else pkg.parent / module.replace('.', '/') / '__init__.py'
+
 def job(module:str, pkg:Path=PKG) -> str:
     "A module's one job: the first line of its docstring."
-    path = pkg.parent / (module.replace('.', '/') + '.py')
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ''
+    doc = ast.get_docstring(ast.parse(source(module, pkg).read_text())) or ''
     return doc.split('\n\n')[0].replace('\n', ' ')
 
 def modules(g:dict) -> list:
@@ -74,7 +78,7 @@ def modules(g:dict) -> list:
     return sorted((m for m in g if not m.rpartition('.')[2].startswith('_') and '.' in m), key=lambda m: (-f[m], m))
 
 def lines(module:str, pkg:Path=PKG) -> int:
-    return len((pkg.parent / (module.replace('.', '/') + '.py')).read_text().splitlines())
+    return len(source(module, pkg).read_text().splitlines())
 
 def reduced(g:dict) -> dict:
     "`g` without the arrows another path implies (a -> c where a -> b -> ... -> c): what a picture needs to show."

@@ -11,3 +11,4 @@ __all__ = []
 from .core import (FRAMEWORKS, EXACT, Form, Measured, Traced, to_code, forms, measured, difference,
                                   from_native)
 from .fit import fit_family, Fitted
+from .bring import bring, Brought

@@ -1,4 +1,4 @@
-"""Each family's formula written once as a small expression tree, rendered as Python (`math`), Keras (`keras.ops`) or JAX (`jax.numpy`) source: the exact generic form of every schedule in every framework.
+"""Each family's formula written once, as an expression (`lr_tutor.native.expr`) on the schedule's clock (batches, and epochs as lr_tutor computes them): the exact generic form of every schedule in every framework.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/native_code.html.md"""
 
@@ -10,214 +10,11 @@ import math
 from typing import Callable, NamedTuple
 import numpy as np
 from ..schedules import Schedule, FAMILIES, WARMUP_PARAMS
+from .expr import (Count, Expr, PI, STEP, T, absolute, cos, exp, floor, lift, maximum, number, sqrt, tidy, uses, where)
 
 # %% auto #0
-__all__ = ['PI', 'T', 'STEP', 'PY', 'KERAS', 'JAX', 'NUMPY', 'FORMULAS', 'Expr', 'Num', 'Name', 'Bin', 'Neg', 'Call', 'Where',
-           'Count', 'uses', 'lift', 'cos', 'exp', 'floor', 'absolute', 'maximum', 'where', 'Style', 'number', 'tidy',
-           'render', 'py_body', 'array_body', 'whole_batches', 'Clock', 'clock', 'piece_starts', 'anneal_expr', 'Piece',
-           'piecewise_expr', 'sub_clock', 'formula']
-
-# %% ../../nbs/reference/14b_native_code.ipynb #ee20ba84
-class Expr:
-    "A node of a formula. Arithmetic and comparisons on it (and on numbers with it) build bigger formulas."
-    def __add__(self, o): return _bin('+', self, o)
-    def __radd__(self, o): return _bin('+', o, self)
-    def __sub__(self, o): return _bin('-', self, o)
-    def __rsub__(self, o): return _bin('-', o, self)
-    def __mul__(self, o): return _bin('*', self, o)
-    def __rmul__(self, o): return _bin('*', o, self)
-    def __truediv__(self, o): return _bin('/', self, o)
-    def __mod__(self, o): return _bin('%', self, o)
-    def __rtruediv__(self, o): return _bin('/', o, self)
-    def __pow__(self, o): return _bin('**', self, o)
-    def __rpow__(self, o): return _bin('**', o, self)
-    def __neg__(self): return Neg(self)
-    def __lt__(self, o): return _bin('<', self, o)
-    def __ge__(self, o): return _bin('>=', self, o)
-
-# %% ../../nbs/reference/14b_native_code.ipynb #be5a71d4
-class Num(Expr):
-    def __init__(self, value): self.value = value
-
-# %% ../../nbs/reference/14b_native_code.ipynb #d549354b
-class Name(Expr):
-    def __init__(self, name): self.name = name
-
-# %% ../../nbs/reference/14b_native_code.ipynb #0d82bc84
-class Bin(Expr):
-    def __init__(self, op, a, b): self.op, self.a, self.b = op, a, b
-
-# %% ../../nbs/reference/14b_native_code.ipynb #d63e6e4a
-class Neg(Expr):
-    def __init__(self, a): self.a = a
-
-# %% ../../nbs/reference/14b_native_code.ipynb #84846079
-class Call(Expr):
-    def __init__(self, fn, *args): self.fn, self.args = fn, args
-
-# %% ../../nbs/reference/14b_native_code.ipynb #9de02415
-class Where(Expr):
-    "`a` where `cond` holds, else `b`."
-    def __init__(self, cond, a, b): self.cond, self.a, self.b = cond, a, b
-
-# %% ../../nbs/reference/14b_native_code.ipynb #723a88cb
-class Count(Expr):
-    "How many of `thresholds` (whole batches, increasing) `step` has reached."
-    def __init__(self, step, thresholds): self.step, self.thresholds = step, tuple(int(b) for b in thresholds)
-
-# %% ../../nbs/reference/14b_native_code.ipynb #235c9d3f
-def uses(e, name:str) -> bool:
-    "Whether expression `e` reads variable `name` ('t' or 'step')."
-    if isinstance(e, Name): return e.name == name
-    return any(uses(c, name) for c in vars(e).values() if isinstance(c, Expr)) or \
-        any(uses(c, name) for c in getattr(e, 'args', ()))
-
-# %% ../../nbs/reference/14b_native_code.ipynb #a8158ded
-def lift(x) -> Expr:
-    if isinstance(x, Expr): return x
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f'a formula takes numbers and expressions, got {x!r}')
-    return Num(x.item() if isinstance(x, np.generic) else x)
-
-# %% ../../nbs/reference/14b_native_code.ipynb #6028c467
-def _is(e, v): return isinstance(e, Num) and e.value == v
-
-# %% ../../nbs/reference/14b_native_code.ipynb #233c9e09
-def _bin(op, a, b):
-    a, b = lift(a), lift(b)
-    if op in '+-' and _is(b, 0): return a         # the identities a reader would not write: t - 0, x * 1, x / 1
-    if op == '+' and _is(a, 0): return b
-    if op in '*/' and _is(b, 1): return a
-    if op == '*' and _is(a, 1): return b
-    if op in '+-' and _negative(b): return Bin('-' if op == '+' else '+', a, _negate(b))   # a - 0.5 * x, not a + -0.5 * x
-    return Bin(op, a, b)
-
-# %% ../../nbs/reference/14b_native_code.ipynb #16b04d1a
-def _negative(e): return (isinstance(e, Num) and e.value < 0) or (isinstance(e, Bin) and e.op in '*/' and _negative(e.a))
-
-# %% ../../nbs/reference/14b_native_code.ipynb #caa30eba
-def _negate(e): return Num(-e.value) if isinstance(e, Num) else Bin(e.op, _negate(e.a), e.b)
-
-# %% ../../nbs/reference/14b_native_code.ipynb #7a07e13c
-def cos(x): return Call('cos', lift(x))
-
-# %% ../../nbs/reference/14b_native_code.ipynb #8aa02290
-def exp(x): return Call('exp', lift(x))
-
-# %% ../../nbs/reference/14b_native_code.ipynb #51fa213c
-def floor(x): return Call('floor', lift(x))
-
-# %% ../../nbs/reference/14b_native_code.ipynb #dd649c8f
-def absolute(x): return Call('abs', lift(x))
-
-# %% ../../nbs/reference/14b_native_code.ipynb #0d1bb9c8
-def maximum(a, b): return Call('maximum', lift(a), lift(b))
-
-# %% ../../nbs/reference/14b_native_code.ipynb #409cd2cb
-def where(cond, a, b): return Where(cond, lift(a), lift(b))
-
-# %% ../../nbs/reference/14b_native_code.ipynb #2a5c1bfa
-PI, T, STEP = Name('pi'), Name('t'), Name('step')
-
-# %% ../../nbs/reference/14b_native_code.ipynb #f192d540
-class Style(NamedTuple):
-    "How one framework's code spells the functions: `fns` maps a name to its spelling, `pi` likewise."
-    fns: dict
-    pi: str
-    where: Callable     # (cond, a, b) sources -> source, and its precedence
-    count: Callable     # (step source, thresholds) -> source
-
-# %% ../../nbs/reference/14b_native_code.ipynb #568c1448
-PY = Style({'cos': 'math.cos', 'exp': 'math.exp', 'floor': 'math.floor', 'abs': 'abs', 'maximum': 'max'}, 'math.pi',
-           lambda c, a, b: (f'{a} if {c} else {b}', 0),
-           lambda step, bs: f'sum({step} >= b for b in {bs!r})')
-
-# %% ../../nbs/reference/14b_native_code.ipynb #306e710d
-def _array_style(ns, pi):
-    return Style({k: f'{ns}.{k}' for k in ('cos', 'exp', 'floor', 'abs', 'maximum')}, pi,
-                 lambda c, a, b: (f'{ns}.where({c}, {a}, {b})', 9),
-                 lambda step, bs: f'{ns}.sum({ns}.expand_dims({step}, -1) >= {ns}.array({list(bs)!r}), axis=-1)')
-
-# %% ../../nbs/reference/14b_native_code.ipynb #1f41495c
-KERAS, JAX, NUMPY = _array_style('ops', 'math.pi'), _array_style('jnp', 'jnp.pi'), _array_style('np', 'np.pi')
-_PREC = {'<': 3, '>=': 3, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6, '**': 8}
-
-# %% ../../nbs/reference/14b_native_code.ipynb #772bdc09
-def number(v) -> str:
-    "A number as exact Python source: the shortest text that reads back as the same float."
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool): return str(int(v))
-    v = float(v)
-    if v.is_integer() and abs(v) < 1e16: return f'{v:.1f}'
-    return repr(v)
-
-# %% ../../nbs/reference/14b_native_code.ipynb #d82e19cf
-def tidy(v:float) -> float:
-    "A coefficient lr_tutor computes (half a difference...) at 15 digits: 0.05, not 0.04999999999999999 (1e-16 apart)."
-    return float(f'{v:.15g}')
-
-# %% ../../nbs/reference/14b_native_code.ipynb #fc1d2a07
-def _src(e, style) -> tuple:
-    "(source, precedence) of `e`."
-    if isinstance(e, Num): return number(e.value), (7 if e.value < 0 else 9)
-    if isinstance(e, Name): return (style.pi if e.name == 'pi' else e.name), 9
-    if isinstance(e, Neg): return '-' + _wrap(e.a, style, 7), 7
-    if isinstance(e, Call): return f"{style.fns[e.fn]}({', '.join(render(a, style) for a in e.args)})", 9
-    if isinstance(e, Where): return style.where(render(e.cond, style), render(e.a, style), render(e.b, style))
-    if isinstance(e, Count): return style.count(render(e.step, style), e.thresholds), 9
-    p = _PREC[e.op]
-    left = _wrap(e.a, style, p + (1 if e.op == '**' else 0))     # ** is right-associative
-    right = _wrap(e.b, style, p if e.op == '**' else p + 1)        # a - (b - c), a * (b * c): kept as evaluated
-    return f'{left} {e.op} {right}', p
-
-# %% ../../nbs/reference/14b_native_code.ipynb #96bfdc03
-def _wrap(e, style, need):
-    s, p = _src(e, style)
-    return f'({s})' if p < need else s
-
-# %% ../../nbs/reference/14b_native_code.ipynb #f81e8027
-def render(e, style=PY) -> str:
-    "`e` as source in `style` (PY, KERAS or JAX)."
-    return _src(lift(e), style)[0]
-
-# %% ../../nbs/reference/14b_native_code.ipynb #477ca576
-def _threshold(cond):
-    "B, for a condition `step < B` (the only kind pieces are chosen by)."
-    return cond.b.value
-
-# %% ../../nbs/reference/14b_native_code.ipynb #6a411226
-def _cases(e, bound=None) -> list:
-    """`e` as (threshold or None, value) cases, `step < threshold` choosing the first that holds: pieces within pieces
-    (a `join`'s parts) flattened, each inner threshold capped by the piece's own end, unreachable cases dropped."""
-    def walk(e, bound):
-        if not isinstance(e, Where): return [(bound, e)]
-        b = _threshold(e.cond) if bound is None else min(_threshold(e.cond), bound)
-        return walk(e.a, b) + walk(e.b, bound)
-    out, reached = [], -1
-    for b, v in walk(e, bound):
-        if b is None or b > reached:
-            out.append((b, v))
-            if b is None: break
-            reached = b
-    return out
-
-# %% ../../nbs/reference/14b_native_code.ipynb #66f212bf
-def py_body(e, indent='    ') -> str:
-    "The lines of a Python function returning `e`: its pieces as `if step < ...: return ...` lines."
-    lines = []
-    for b, value in _cases(e):
-        if b is None: lines.append(f'{indent}return {render(value)}'); break
-        lines += [f'{indent}if step < {b}:', f'{indent}    return {render(value)}']
-    return '\n'.join(lines)
-
-# %% ../../nbs/reference/14b_native_code.ipynb #52df8e59
-def array_body(e, style, indent='    ', lead='return ') -> str:
-    "The line(s) `lead` + `e` for array code (`style` KERAS or JAX): its pieces as one `where` per line."
-    cases = _cases(e)
-    ns = style.where(*'cab')[0].split('.')[0]
-    lines = [f'{ns}.where(step < {b}, {render(v, style)},' for b, v in cases[:-1]]
-    lines.append(render(cases[-1][1], style) + ')' * (len(cases) - 1))
-    pad = ' ' * len(lead)
-    return '\n'.join(indent + (lead if i == 0 else pad) + line for i, line in enumerate(lines))
+__all__ = ['FORMULAS', 'whole_batches', 'Clock', 'clock', 'piece_starts', 'anneal_expr', 'Piece', 'piecewise_expr', 'sub_clock',
+           'formula']
 
 # %% ../../nbs/reference/14b_native_code.ipynb #0a41dca1
 def whole_batches(epochs, steps_per_epoch:int):
@@ -304,6 +101,8 @@ def anneal_expr(kind, start, end, p):
     "lr_tutor's `Anneal(kind, start, end)` at progress `p` (an expression), as the same arithmetic."
     if start == end: return lift(start)
     if kind == 'linear': return start + p * tidy(end - start)
+    if kind == '1-sqrt':      # progress in epochs (`t − ...`) may round a hair below 0 at the piece's first batch
+        return end + tidy(start - end) * (1 - sqrt(maximum(p, 0) if uses(p, 't') else p))
     return end + tidy((start - end) / 2) * (1 + cos(PI * p))      # fastai's SchedCos, in the textbook's form
 
 # %% ../../nbs/reference/14b_native_code.ipynb #a386f564
@@ -360,6 +159,18 @@ def _ramp_sustain_decay(p, c):
     after = decay if sustain_end == ramp_end else where(STEP < sustain_end, top, decay)
     return (after if ramp_end == 0 else where(STEP < ramp_end, ramp, after)), None
 
+# %% ../../nbs/reference/14b_native_code.ipynb #26830732
+def _wsd(p, c):
+    "Warm-up, stable, cooldown: the phases that last (as `wsd` keeps them), each its anneal."
+    top = p['lr_max']
+    floor = tidy(p['min_ratio'] * top)         # 0.0003, not 0.00030000000000000003: the same rate to 1e-15
+    spans = (p['warmup'], p['stable'], p['decay'])
+    pieces = (lambda pc: anneal_expr(p['warmup_shape'], floor, top, pc.p), lambda pc: lift(top),
+              lambda pc: anneal_expr(p['decay_shape'], top, floor, pc.p))
+    lengths = np.diff(np.cumsum([0., *spans]))
+    kept = [(d, piece) for d, piece, n in zip(spans, pieces, lengths) if n > 0]
+    return piecewise_expr(c, [d for d, _ in kept], [piece for _, piece in kept]), None
+
 # %% ../../nbs/reference/14b_native_code.ipynb #99ed9ebb
 def _one_cycle(p, c):
     n, pct, lr_max = p['n_epochs'], p['pct_start'], p['lr_max']
@@ -414,6 +225,7 @@ FORMULAS = {
     'cyclical': _cyclical,
     'ramp_sustain_decay': _ramp_sustain_decay,
     'warmup': _warmup,
+    'wsd': _wsd,
     'join': lambda p, c: _parts(c, p['schedules']),
 }
 "Each family's (and combinator's) formula: `(params, Clock) -> (lr, momentum or None)`, the same arithmetic as its `@family`."

@@ -12,6 +12,7 @@ import numpy as np
 from fastcore.basics import patch_to
 from ..schedules import Schedule, Shape, FAMILIES, STEPS_PER_EPOCH, check_schedule
 from .code import whole_batches, piece_starts
+from .expr import tidy
 FRAMEWORKS = {'lr_tutor': None, 'pytorch': 'lr_tutor.native.pytorch', 'fastai': 'lr_tutor.native.fastai',
               'keras': 'lr_tutor.native.keras', 'optax': 'lr_tutor.native.optax',
               'transformers': 'lr_tutor.native.transformers', 'timm': 'lr_tutor.native.timm'}
@@ -22,9 +23,9 @@ EXACT = 1e-6
 
 # %% auto #0
 __all__ = ['FRAMEWORKS', 'COMBINATORS', 'EXACT', 'framework', 'Form', 'Measured', 'difference', 'is_exact', 'batch_milestones',
-           'float32_powers_exact', 'float32_poly_exact', 'decay_span', 'forms', 'composed', 'measured', 'to_code',
-           'Traced', 'settle', 'candidates', 'joined', 'as_family', 'drops', 'milestone_epochs', 'total_or_raise',
-           'from_native']
+           'float32_powers_exact', 'float32_poly_exact', 'decay_span', 'forms', 'composed', 'measured', 'Written',
+           'to_code', 'write', 'Traced', 'settle', 'candidates', 'joined', 'as_family', 'Phase', 'wsd_parts',
+           'wsd_phases', 'as_wsd', 'drops', 'milestone_epochs', 'total_or_raise', 'from_native']
 
 # %% ../../nbs/reference/14a_native_core.ipynb #7136d5e7
 def framework(name:str):
@@ -170,27 +171,51 @@ def measured(form:Form, s:Schedule, steps_per_epoch:int) -> Measured:
 def _commented(code:str) -> str:
     return '\n'.join(('# ' + line) if line else '#' for line in code.splitlines())
 
+# %% ../../nbs/reference/14a_native_core.ipynb #09bcfdd4
+class Written(NamedTuple):
+    """A schedule's code as `write` gives it: `code` (what `to_code` returns), its `kind` ('native exact' or 'generic
+    exact') and what it is built with (`api`); `closest`: the native form that is close, not exact, written after it
+    (commented out), as (api, `Measured`), or None."""
+    code: str
+    kind: str
+    api: str
+    closest: tuple = None
+
+    @property
+    def label(self) -> str:
+        "How exact the code is: 'native exact (CosineAnnealingLR)', 'generic exact (LambdaLR); native close (OneCycleLR, 0.42%) below'."
+        text = f'{self.kind} ({self.api})'
+        if self.closest is None: return text
+        api, m = self.closest
+        return text + f'; native close ({api}, {m.lr:.2%}'.replace('.00%', '%') + ') below'
+
 # %% ../../nbs/reference/14a_native_core.ipynb #68d35fc1
 def to_code(s:Schedule, framework:str='lr_tutor', steps_per_epoch:int=None) -> str:
     """Code that builds schedule `s` in `framework`'s own API, needing nothing from lr_tutor: one of 'lr_tutor',
     'pytorch', 'fastai', 'keras', 'optax', 'transformers', 'timm'. It expects `optimizer` (PyTorch, timm,
     transformers) or `learn` (fastai) to exist, binds what it builds to `scheduler` and says how to step it.
     Native where a native form is exact; otherwise the formula written out, followed by the closest native form
-    (commented out) with its measured difference."""
+    (commented out) with its measured difference. `write` gives the same code with how exact it is."""
+    return write(s, framework, steps_per_epoch).code
+
+def write(s:Schedule, framework:str='lr_tutor', steps_per_epoch:int=None) -> Written:
+    "`to_code(s, framework, steps_per_epoch)`, with what it is built with and how exact it is (a `Written`)."
     _check_framework(framework)
     if isinstance(s, Traced):
         raise ValueError(f'{s!r} is a recorded curve with no formula: write the family nearest to it instead '
                          '(its `nearest`, or `fit_family(traced).schedule`)')
-    if framework == 'lr_tutor': return s.code()
+    if framework == 'lr_tutor': return Written(s.code(), 'native exact', 'lr_tutor.schedules')
     if steps_per_epoch is None:
         raise ValueError(f"steps_per_epoch is needed: {framework}'s schedulers count batches (e.g. len(train_loader))")
     found = forms(s, framework, steps_per_epoch)
     n = s.n_batches(steps_per_epoch)
     text = f'# {s!r}\n# {n} batches, {steps_per_epoch} an epoch: {found[0].kind} ({found[0].api})\n{found[0].code}'
+    closest = None
     for other in found[1:]:
-        note = f'{other.note}: {measured(other, s, steps_per_epoch)}'
+        closest = (other.api, measured(other, s, steps_per_epoch))
+        note = f'{other.note}: {closest[1]}'
         text += f'\n\n# Or the closest native form, {other.api}, in its place: not exact ({note})\n' + _commented(other.code)
-    return text
+    return Written(text, found[0].kind, found[0].api, closest)
 
 # %% ../../nbs/reference/14a_native_core.ipynb #2740baf7
 patch_to(Schedule)(to_code)     # `s.to_code(framework, steps_per_epoch)`: lr_tutor.schedules loads this module for it
@@ -273,6 +298,61 @@ def as_family(j:Schedule) -> list:
                 found.append(FAMILIES['sgdr'](parts[0].lr_max, parts[0].lr_min, parts[0].n_epochs, mult, len(parts), decay))
     except ValueError: pass
     return found + [j]
+
+# %% ../../nbs/reference/14a_native_core.ipynb #efd1647d
+class Phase(NamedTuple):
+    """One phase of a `wsd` as a framework writes it: its `shape` ('linear', 'cos', '1-sqrt' or 'flat'), from rate
+    `start` to `end`, over `length` batches (or epochs, where a framework splits a fit by fractions: `as_wsd(..., 1)`)."""
+    shape: str
+    start: float
+    end: float
+    length: float
+
+# %% ../../nbs/reference/14a_native_core.ipynb #426f83e2
+def wsd_parts(s:Schedule) -> list:
+    "The phases of `wsd` schedule `s` that last, as `wsd` keeps them: `Phase`s, their lengths in epochs."
+    p = s.params
+    top = p['lr_max']
+    floor = tidy(p['min_ratio'] * top)       # 0.0003, not 0.00030000000000000003: the same rate to 1e-15
+    spans = (p['warmup'], p['stable'], p['decay'])
+    shapes = [(p['warmup_shape'], floor, top), ('flat', top, top), (p['decay_shape'], top, floor)]
+    lengths = np.diff(np.cumsum([0., *spans]))
+    return [Phase(*shape, d) for d, n, shape in zip(spans, lengths, shapes) if n > 0]
+
+def wsd_phases(s:Schedule, steps_per_epoch:int) -> list:
+    """The phases of `wsd` schedule `s` that last (`Phase`s, their lengths in batches), when each is a whole number of
+    batches starting at the batch where lr_tutor starts it; else None: a scheduler counting batches would switch
+    phases elsewhere."""
+    parts = wsd_parts(s)
+    counts = [whole_batches(ph.length, steps_per_epoch) for ph in parts]
+    if None in counts or piece_starts([ph.length for ph in parts], steps_per_epoch) is None: return None
+    if sum(counts) != s.n_batches(steps_per_epoch): return None
+    return [ph._replace(length=c) for ph, c in zip(parts, counts)]
+
+# %% ../../nbs/reference/14a_native_core.ipynb #7b0dd6dc
+def as_wsd(phases, steps_per_epoch:int) -> Schedule:
+    """The `wsd` whose phases are `phases` (`Phase`s, in order), or None: at most a rise to the top (the warm-up,
+    'linear' or 'cos'), a flat top (stable) and a fall to the floor (the cooldown), in that order, the warm-up
+    starting where the cooldown ends."""
+    phases = [ph for ph in phases if ph.length > 0]
+    if not phases: return None
+    top = max(max(ph.start, ph.end) for ph in phases)
+    roles = {}
+    for ph in phases:
+        if ph.start < ph.end == top and ph.shape in ('linear', 'cos') and not roles: roles['warmup'] = ph
+        elif ph.start == ph.end == top and 'stable' not in roles and 'decay' not in roles: roles['stable'] = ph
+        elif ph.end < ph.start == top and ph.shape in ('linear', 'cos', '1-sqrt') and 'decay' not in roles: roles['decay'] = ph
+        else: return None
+    if 'warmup' not in roles and 'decay' not in roles: return None        # a flat rate: `constant`
+    floors = [roles['warmup'].start] if 'warmup' in roles else []
+    if 'decay' in roles: floors.append(roles['decay'].end)
+    if not math.isclose(floors[0], floors[-1], rel_tol=1e-9, abs_tol=1e-300): return None
+    length = lambda role: roles[role].length / steps_per_epoch if role in roles else 0
+    try:
+        return FAMILIES['wsd'](top, length('warmup'), roles['warmup'].shape if 'warmup' in roles else 'linear',
+                               length('stable'), length('decay'), roles['decay'].shape if 'decay' in roles else '1-sqrt',
+                               tidy(floors[0] / top))
+    except ValueError: return None
 
 # %% ../../nbs/reference/14a_native_core.ipynb #b84f5f47
 def drops(lr:float, gamma:float, milestones, total:int, steps_per_epoch:int) -> list:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools, inspect, math
 import numpy as np
 from ..schedules import Schedule, constant, exp_decay, cosine, sgdr, one_cycle, flat_cos, warmup
-from .code import number
-from .core import Form, settle, total_or_raise, difference, is_exact
+from .expr import number
+from .core import Form, settle, total_or_raise, difference, is_exact, Phase, wsd_parts, as_wsd, candidates
 from . import pytorch
 LABEL = 'fastai'
 
 # %% auto #0
-__all__ = ['LABEL', 'WRITERS', 'generic', 'owns', 'fit_fractions', 'read']
+__all__ = ['LABEL', 'ANNEALERS', 'WRITERS', 'generic', 'owns', 'fit_fractions', 'combined_rates', 'read']
 
 # %% ../../nbs/reference/14e_native_fastai.ipynb #7aff1b9d
 def _whole_epochs(s): return float(s.n_epochs).is_integer()
@@ -59,13 +59,43 @@ def _sgdr(s, spe):
           and s.lr_min == 0 and s.peak_decay == 1)
     if not ok: return None
     form = _fit(s, 'fit_sgdr', s.n_cycles, int(s.cycle_len), lr_max=s.lr_max, cycle_mult=int(s.cycle_mult))
-    try: import fastai.callback.schedule  # noqa: F401  (the model runs fastai's own scheduler functions)
-    except ImportError: return None
-    model = lambda: _sample(_fit_scheds('fit_sgdr', s), s.n_batches(spe), s.n_batches(spe))
-    if is_exact(difference(*model(), s, spe)): return form
+    n = s.n_batches(spe)
+    model = lambda: (combined_rates(_sgdr_pcts(s), [('cos', s.lr_max, 0, 1)] * s.n_cycles, n, n), None)
     note = ("fastai's fit_sgdr finds each batch's cycle from float32 fractions of the fit, so a restart can come "
             "a batch late")
+    return _checked(form, model, s, spe, note)
+
+# %% ../../nbs/reference/14e_native_fastai.ipynb #e2b26ddf
+def _checked(form, model, s, spe, note) -> Form:
+    "`form`, exact where its `model` (fastai's arithmetic, run in NumPy) is within `EXACT` of `s`, else close with `note`."
+    if is_exact(difference(*model(), s, spe)): return form
     return form._replace(kind='native close', model=model, note=note)
+
+# %% ../../nbs/reference/14e_native_fastai.ipynb #b2fed8a3
+ANNEALERS = {'linear': 'SchedLin', 'cos': 'SchedCos', 'flat': 'SchedNo', '1-sqrt': 'SchedPoly'}
+"A `wsd` phase's shape -> fastai's annealer for it (`SchedPoly` of power ½: start + (end − start)·√p, which is 1 − √p)."
+
+def _wsd(s, spe):
+    """A `ParamScheduler` of `combine_scheds` of its phases (whole epochs: fastai fits them): close where fastai's
+    float32 fractions of the fit move a batch into the next phase, or a hair into one (1 − √p is steep there)."""
+    if not _whole_epochs(s): return None
+    phases = wsd_parts(s)
+    pcts = [ph.length / s.n_epochs for ph in phases]
+    if len(pcts) > 1: pcts[-1] = 1 - sum(pcts[:-1])     # combine_scheds asserts that they add up to 1.0 exactly
+    if sum(pcts) != 1.: return None
+    pieces = [(ph.shape, ph.start, ph.end, .5 if ph.shape == '1-sqrt' else 1) for ph in phases]
+    source = lambda kind, a, b, power: (f'{ANNEALERS[kind]}({number(a)}, {number(b)}' + (', 0.5)' if kind == '1-sqrt' else ')'))
+    names = sorted({ANNEALERS[k] for k, *_ in pieces})
+    if len(pieces) == 1: lr = source(*pieces[0])
+    else:
+        lr = f"combine_scheds([{', '.join(number(x) for x in pcts)}], [{', '.join(source(*piece) for piece in pieces)}])"
+        names.append('combine_scheds')
+    form = _param_scheduler(s, {'lr': lr}, names)
+    n = s.n_batches(spe)
+    model = lambda: (combined_rates(pcts, pieces, n, n), None)
+    note = ("fastai finds each batch's phase from float32 fractions of the fit, so a phase can start a batch late "
+            "or a hair into itself")
+    return _checked(form, model, s, spe, note)
 
 # %% ../../nbs/reference/14e_native_fastai.ipynb #c4d9bdf7
 WRITERS = {
@@ -79,7 +109,7 @@ WRITERS = {
     'exp_decay': lambda s, spe: _param_scheduler(s, {'lr': f'SchedExp({number(s.lr)}, {number(s(s.n_epochs))})'}, ['SchedExp'])
                                 if _whole_epochs(s) else None,
     'step_decay': None, 'inv_time_decay': None, 'poly_decay': None, 'multi_step': None, 'cyclical': None,
-    'ramp_sustain_decay': None, 'warmup': None, 'join': None}
+    'ramp_sustain_decay': None, 'warmup': None, 'join': None, 'wsd': _wsd}
 "Family -> native writer (or None: the generic `ParamScheduler` of the formula)."
 
 # %% ../../nbs/reference/14e_native_fastai.ipynb #58410136
@@ -146,10 +176,13 @@ def _fit_scheds(name:str, s:Schedule) -> dict:
         return {'lr': combined_cos(s.pct_start, s.lr_max / s.div, s.lr_max, s.lr_max / s.div_final),
                 'mom': combined_cos(s.pct_start, *s.moms)}
     if name == 'fit_flat_cos': return {'lr': combined_cos(s.pct_start, s.lr, s.lr, s.lr / s.div_final)}
-    cycle_len, cycle_mult = int(s.cycle_len), int(s.cycle_mult)        # fit_sgdr's own arithmetic, on its ints
+    return {'lr': combine_scheds(_sgdr_pcts(s), [SchedCos(s.lr_max, 0) for _ in range(s.n_cycles)])}
+
+def _sgdr_pcts(s) -> list:
+    "The fractions of the fit `fit_sgdr` gives its cycles, in its own arithmetic (on its ints)."
+    cycle_len, cycle_mult = int(s.cycle_len), int(s.cycle_mult)
     n_epoch = cycle_len * (cycle_mult ** s.n_cycles - 1) // (cycle_mult - 1)
-    pcts = [cycle_len * cycle_mult ** i / n_epoch for i in range(s.n_cycles)]
-    return {'lr': combine_scheds(pcts, [SchedCos(s.lr_max, 0) for _ in range(s.n_cycles)])}
+    return [cycle_len * cycle_mult ** i / n_epoch for i in range(s.n_cycles)]
 
 # %% ../../nbs/reference/14e_native_fastai.ipynb #35b1dc63
 def fit_fractions(n:int, fit_batches:int) -> list:
@@ -158,6 +191,31 @@ def fit_fractions(n:int, fit_batches:int) -> list:
     for _ in range(n):
         out.append(pct)
         pct += 1. / fit_batches
+    return out
+
+# %% ../../nbs/reference/14e_native_fastai.ipynb #16608623
+_SCHED = {'linear': lambda a, b, p, power: a + p * (b - a),                                  # sched_lin
+          'cos': lambda a, b, p, power: a + (1 + np.cos(np.pi * (1 - p))) * (b - a) / 2,     # sched_cos
+          'flat': lambda a, b, p, power: np.full(len(p), float(a)),                          # sched_no
+          '1-sqrt': lambda a, b, p, power: a + (b - a) * p ** power}                         # SchedPoly
+
+def combined_rates(pcts, pieces, n:int, fit_batches:int) -> np.ndarray:
+    """The rates fastai's `combine_scheds(pcts, annealers)` gives batches 0..n−1 of a fit of `fit_batches`, in fastai's
+    own arithmetic without fastai: its edges a float32 cumulative sum (accumulated in float64, as torch's CPU cumsum
+    does), each batch's fraction of the fit taken to float32 to find its piece and its progress in it. `pieces`:
+    (shape, start, end, power) of each annealer ('linear', 'cos', 'flat', '1-sqrt': `_SCHED`). One piece alone is
+    no `combine_scheds`: fastai calls it with the fraction itself."""
+    pos = np.asarray(fit_fractions(n, fit_batches))
+    if len(pieces) == 1: idx, progress = np.zeros(n, dtype=int), pos
+    else:
+        edges = np.cumsum(np.array([0, *pcts], dtype=np.float32).astype(float)).astype(np.float32)
+        pos32 = pos.astype(np.float32)
+        idx = np.minimum(np.searchsorted(edges, pos32, side='right') - 1, len(pcts) - 1)
+        progress = ((pos32 - edges[idx]) / (edges[idx + 1] - edges[idx])).astype(float)     # float32, as torch
+    out = np.empty(n)
+    for i, (shape, a, b, power) in enumerate(pieces):
+        at = idx == i
+        if at.any(): out[at] = _SCHED[shape](a, b, progress[at], power)
     return out
 
 # %% ../../nbs/reference/14e_native_fastai.ipynb #e72e1696
@@ -169,8 +227,11 @@ def _sample(scheds, n, fit_batches):
 
 # %% ../../nbs/reference/14e_native_fastai.ipynb #9c835226
 def _annealer(f):
-    "(kind, start, end) of one of fastai's annealers (`SchedCos(...)`...), or None."
+    "(kind, start, end) of one of fastai's annealers (`SchedCos(...)`...; `SchedPoly` of power ½: '1-sqrt'), or None."
     kinds = {'sched_cos': 'cos', 'sched_lin': 'linear', 'sched_no': 'no', 'sched_exp': 'exp'}
+    if getattr(f, '__qualname__', '') == 'SchedPoly.<locals>._inner':      # a closure: start + (end − start)·p^power
+        held = dict(zip(f.__code__.co_freevars, (c.cell_contents for c in f.__closure__)))
+        return ('1-sqrt', float(held['start']), float(held['end'])) if held['power'] == .5 else None
     kind = kinds.get(getattr(getattr(f, 'f', None), '__name__', ''))
     return None if kind is None else (kind, float(np.max(np.asarray(f.start))), float(np.max(np.asarray(f.end))))
 
@@ -197,6 +258,22 @@ def _candidate(scheds, n_epochs):
     except (ValueError, ZeroDivisionError): return None
     return None
 
+# %% ../../nbs/reference/14e_native_fastai.ipynb #bb96cc79
+def _wsd_candidate(scheds, fit_batches:int, spe:int):
+    """The `wsd` a `ParamScheduler` of the rate alone is: one annealer, or `combine_scheds` of them (or None). Its
+    edges are float32: each is taken at the whole batch it is within float32's rounding of, else as it is."""
+    if 'mom' in scheds: return None
+    lr = scheds['lr']
+    if getattr(lr, '__qualname__', '') == 'combine_scheds.<locals>._inner':
+        held = dict(zip(lr.__code__.co_freevars, (c.cell_contents for c in lr.__closure__)))
+        edges, parts = [float(x) * fit_batches for x in held['pcts']], [_annealer(f) for f in held['scheds']]
+    else: edges, parts = [0., float(fit_batches)], [_annealer(lr)]
+    edges = [round(b) if abs(b - round(b)) <= 2. ** -22 * fit_batches else b for b in edges]
+    shape = {'linear': 'linear', 'cos': 'cos', 'no': 'flat', '1-sqrt': '1-sqrt'}
+    if any(p is None or p[0] not in shape for p in parts): return None
+    phases = [Phase(shape[k], a, a if k == 'no' else b, e1 - e0) for (k, a, b), e0, e1 in zip(parts, edges, edges[1:])]
+    return as_wsd(phases, spe)
+
 # %% ../../nbs/reference/14e_native_fastai.ipynb #880f9dd1
 def _candidate_moms(f):
     if f is None or getattr(f, '__qualname__', '') != 'combine_scheds.<locals>._inner': return None
@@ -219,5 +296,6 @@ def read(obj, spe:int, total_steps:int=None):
     stops = [c.n_batches for c in cbs if isinstance(getattr(c, 'n_batches', None), int)]
     n = min([fit_batches] + stops)
     rates, moms = _sample(ps.scheds, n, fit_batches)
-    candidate = _candidate(ps.scheds, fit_batches / spe) if n == fit_batches else None
-    return settle(rates, moms, spe, 'ParamScheduler', candidate)
+    found = candidates(_candidate(ps.scheds, fit_batches / spe)) + candidates(_wsd_candidate(ps.scheds, fit_batches, spe)) \
+        if n == fit_batches else []
+    return settle(rates, moms, spe, 'ParamScheduler', found)

@@ -79,10 +79,11 @@ def _discrete(name, traced, start):
     return fixed, combos
 
 # %% ../../nbs/reference/14c_native_fit.ipynb #4c326997
-def fit_family(traced:Traced, families=None, max_nfev:int=100) -> Fitted:
+def fit_family(traced:Traced, families=None, max_nfev:int=100, refine:int=6) -> Fitted:
     """The family (of `families`, default all) and parameters closest to `traced`'s rates in log-rate, by least
-    squares, with how far the best is from the curve (largest difference, relative to the peak rate)."""
-    from scipy.optimize import least_squares
+    squares, with how far the best is from the curve (largest difference, relative to the curve's peak rate). Every
+    family's choices and counts, from each starting point, get a short fit (a tenth of `max_nfev`); the `refine`
+    closest go on to `max_nfev`."""
     if not isinstance(traced, Traced): raise ValueError(f'traced must be a Traced curve (from from_native), got {traced!r}')
     names = list(FAMILIES) if families is None else list(families)
     for f in names:
@@ -90,40 +91,63 @@ def fit_family(traced:Traced, families=None, max_nfev:int=100) -> Fitted:
     spe, rates = traced.steps_per_epoch, traced.rates
     n = len(rates)
     idx = np.unique(np.linspace(0, n - 1, min(n, 1500)).round().astype(int))
-    t = idx / spe
     eps = 1e-3 * float(rates.max())
-    target = np.log(rates[idx] + eps)
-    best = None
+    curve = (idx / spe, np.log(rates[idx] + eps), eps)
+    tries = []                          # (cost, x, problem)
     for name in names:
         make = FAMILIES[name]
         start = _starts(name, traced)
         fixed, combos = _discrete(name, traced, start)
         free = [k for k, p in make.params.items() if k not in fixed and k != 'n_epochs'
-                and p.kind in ('rate', 'real', 'epochs') and not p.integer and not (name == 'sgdr' and k == 'cycle_len')]
+                and p.kind in ('rate', 'real', 'epochs') and not p.integer and k not in _LENGTH_FROM.get(name, {})]
         coders = {k: _coder(make.params[k], start[k], traced.n_epochs) for k in free}
         for combo in combos:
-            def build(x):
-                vals = {**start, **fixed, **combo, **{k: coders[k][1](v) for k, v in zip(free, x)}}
-                if name == 'sgdr':     # its cycles must add up to the curve's length
-                    m = vals['cycle_mult']
-                    vals['cycle_len'] = traced.n_epochs / sum(m ** i for i in range(vals['n_cycles']))
-                return make(**vals)
-            def residual(x):
-                try: s = build(x)
-                except (ValueError, ZeroDivisionError, OverflowError): return np.full(len(t), 1e3)
-                if s.n_batches(spe) != n: return np.full(len(t), 1e3)
-                return np.log(np.maximum(s(np.minimum(t, s.n_epochs)), 0) + eps) - target
+            problem = _Problem(make, {**start, **fixed, **combo}, free, coders, traced, curve)
             for x0 in _initial(make, free, start, coders):
-                try:
-                    x = least_squares(residual, x0, max_nfev=max_nfev, diff_step=1e-3).x if len(free) else x0
-                    s = build(x)
-                except (ValueError, ZeroDivisionError, OverflowError): continue
-                if s.n_batches(spe) != n: continue
-                cost = float(np.mean(residual(x) ** 2))
-                if best is None or cost < best[0]: best = (cost, s)
+                tries += [(cost, x, problem) for x, cost in [problem.solve(x0, max(5, max_nfev // 10))] if x is not None]
+    best = None
+    for _, x, problem in sorted(tries, key=lambda c: c[0])[:refine]:
+        x, cost = problem.solve(x, max_nfev)
+        if x is not None and (best is None or cost < best[0]): best = (cost, problem.build(x))
     if best is None: raise ValueError(f'no family of {names} fits a curve of {n} batches')
     s = _rounded(best[1], traced)
-    return Fitted(s, difference(rates, None, s, spe))
+    return Fitted(s, _from_curve(s, traced))
+
+# %% ../../nbs/reference/14c_native_fit.ipynb #8bb553eb
+_LENGTH_FROM = {'sgdr': {'cycle_len': lambda v, n: n / sum(v['cycle_mult'] ** i for i in range(v['n_cycles']))},
+                'wsd': {'decay': lambda v, n: max(n - v['warmup'] - v['stable'], 0.)}}
+"Families with no `n_epochs`: the parameter that makes their length the curve's, from the others (so it is not fitted)."
+
+class _Problem:
+    "One least-squares problem of `fit_family`: a family with its choices and counts set, its `free` parameters coded."
+    def __init__(self, make, values, free, coders, traced, curve):
+        self.make, self.values, self.free, self.coders, self.traced = make, values, free, coders, traced
+        self.t, self.target, self.eps = curve
+
+    def build(self, x) -> Schedule:
+        vals = {**self.values, **{k: self.coders[k][1](v) for k, v in zip(self.free, x)}}
+        for k, length in _LENGTH_FROM.get(self.make.__name__, {}).items(): vals[k] = length(vals, self.traced.n_epochs)
+        return self.make(**vals)
+
+    def residual(self, x):
+        try: s = self.build(x)
+        except (ValueError, ZeroDivisionError, OverflowError): return np.full(len(self.t), 1e3)
+        if s.n_batches(self.traced.steps_per_epoch) != len(self.traced.rates): return np.full(len(self.t), 1e3)
+        return np.log(np.maximum(s(np.minimum(self.t, s.n_epochs)), 0) + self.eps) - self.target
+
+    def solve(self, x0, max_nfev:int) -> tuple:
+        "(x, cost) after a least-squares fit from `x0` of at most `max_nfev` evaluations, or (None, None) if it builds no schedule."
+        from scipy.optimize import least_squares
+        try:
+            x = least_squares(self.residual, x0, max_nfev=max_nfev, diff_step=1e-3).x if len(self.free) else x0
+            s = self.build(x)
+        except (ValueError, ZeroDivisionError, OverflowError): return None, None
+        if s.n_batches(self.traced.steps_per_epoch) != len(self.traced.rates): return None, None
+        return x, float(np.mean(self.residual(x) ** 2))
+
+def _from_curve(s:Schedule, traced:Traced) -> Measured:
+    "How far `s` is from the curve, relative to the curve's peak rate (not `s`'s: a fit may reach far above the curve)."
+    return difference(s.at_batches(traced.steps_per_epoch), None, traced, traced.steps_per_epoch)
 
 # %% ../../nbs/reference/14c_native_fit.ipynb #4d7ab875
 def _initial(make, free, start, coders):
@@ -155,6 +179,5 @@ def _rounded(s:Schedule, traced:Traced) -> Schedule:
     try: r = make(**{k: short(k, v) for k, v in s.params.items()})
     except ValueError: return s
     if r.n_batches(traced.steps_per_epoch) != len(traced.rates): return s
-    before = difference(traced.rates, None, s, traced.steps_per_epoch).lr
-    after = difference(traced.rates, None, r, traced.steps_per_epoch).lr
+    before, after = _from_curve(s, traced).lr, _from_curve(r, traced).lr
     return r if after <= before + 1e-3 else s

@@ -10,7 +10,8 @@ import math
 import numpy as np
 from ..schedules import (Schedule, constant, step_decay, exp_decay, inv_time_decay, poly_decay, multi_step,
                                 cosine, sgdr, warmup)
-from .code import whole_batches, piece_starts, formula, clock, array_body, uses, KERAS, number
+from .code import whole_batches, piece_starts, formula, clock
+from .expr import array_body, uses, KERAS, number
 from .core import Form, batch_milestones, settle, total_or_raise, float32_powers_exact, float32_poly_exact, decay_span, drops
 LABEL = 'Keras'
 STEP_NOTE = ('# Give it to the optimizer, which calls it with its step count at every batch: '
@@ -93,8 +94,8 @@ WRITERS = {
                                                                        decay_rate=s.k)),
     'step_decay': _steps, 'multi_step': _steps, 'poly_decay': _poly, 'cosine': _cosine, 'sgdr': _sgdr,
     'warmup': _warmup, 'constant': None, 'one_cycle': None, 'flat_cos': None, 'cyclical': None,
-    'ramp_sustain_decay': None, 'join': None}
-"Family -> native writer (or None: the generic `LearningRateSchedule` subclass)."
+    'ramp_sustain_decay': None, 'join': None, 'wsd': None}
+"Family -> native writer (or None: the generic `LearningRateSchedule` subclass; Keras has no schedule with a stable phase: `wsd`'s is generic)."
 
 # %% ../../nbs/reference/14f_native_keras.ipynb #4bc601ae
 def generic(s:Schedule, spe:int) -> Form:

@@ -10,8 +10,9 @@ import math
 import numpy as np
 from ..schedules import (Schedule, constant, step_decay, exp_decay, poly_decay, multi_step, cosine, sgdr,
                                 one_cycle, warmup, join)
-from .code import whole_batches, piece_starts, formula, NUMPY, render, clock, array_body, uses, JAX, number
-from .core import Form, batch_milestones, settle, total_or_raise, difference, EXACT, float32_powers_exact, float32_poly_exact, decay_span, drops, joined, candidates, as_family
+from .code import whole_batches, piece_starts, formula, clock
+from .expr import NUMPY, render, array_body, uses, JAX, number
+from .core import Form, batch_milestones, settle, total_or_raise, difference, EXACT, float32_powers_exact, float32_poly_exact, decay_span, drops, joined, candidates, as_family, Phase, wsd_phases, as_wsd
 LABEL = 'optax'
 STEP_NOTE = '# Give it to the optimizer, which calls it with its step count: optax.sgd(learning_rate=scheduler)'
 NO_MOMENTUM = "# optax's schedules set the rate only: the momentum of this schedule is left to the optimizer"
@@ -93,6 +94,23 @@ def _warmup(s, spe):
     rise = _call('linear_schedule', init_value=s.start_factor * lr0, end_value=lr0, transition_steps=W)
     return _join([part(inner, spe)], [s.warmup_epochs, inner.n_epochs], spe, rise)
 
+# %% ../../nbs/reference/14g_native_optax.ipynb #d6dec2fc
+def _phase(ph:Phase, s):
+    "A phase of `wsd` `s` as an optax schedule, or None (a cosine warm-up, a 1 − √p cooldown: none)."
+    if ph.shape == 'flat': return _call('constant_schedule', value=ph.start)
+    if ph.shape == 'linear': return _call('linear_schedule', init_value=ph.start, end_value=ph.end, transition_steps=ph.length)
+    if ph.shape == 'cos' and ph.end < ph.start:
+        return _call('cosine_decay_schedule', init_value=ph.start, decay_steps=ph.length, alpha=s.min_ratio)
+    return None
+
+def _wsd(s, spe):
+    "`join_schedules` of its phases, where each has an optax schedule and they meet at whole batches."
+    phases = wsd_phases(s, spe)
+    if phases is None: return None
+    parts = [_phase(ph, s) for ph in phases]
+    if len(parts) == 1: return parts[0]
+    return _join(parts, [ph.length for ph in phases], 1)      # in batches: boundaries where wsd_phases placed them
+
 # %% ../../nbs/reference/14g_native_optax.ipynb #4450b946
 PARTS = {
     'constant': lambda s, spe: _call('constant_schedule', value=s.lr),
@@ -106,6 +124,7 @@ PARTS = {
                                      [s.pct_start * s.n_epochs, (1 - s.pct_start) * s.n_epochs], spe),
     'warmup': _warmup,
     'join': lambda s, spe: _join([part(p, spe) for p in s.schedules], [p.n_epochs for p in s.schedules], spe),
+    'wsd': _wsd,
 }
 "Family -> the optax schedule that is it exactly (its source), or None; they compose in `join_schedules`."
 
@@ -228,6 +247,28 @@ def _candidate(fn, spe, total):
         return [c for j in joined(found, lambda *ps: join(*ps)) for c in as_family(j)]
     return None
 
+# %% ../../nbs/reference/14g_native_optax.ipynb #4bcb2595
+def _wsd_candidate(fn, spe, total):
+    """The `wsd` that `join_schedules` of `linear_schedule`, `constant_schedule` and `cosine_decay_schedule` parts (or one
+    of them alone) is, each part lasting as long as it runs (or None)."""
+    made, h = _made_by(fn), _held(fn)
+    if made == 'join_schedules':
+        bounds = [0, *h['boundaries'], total]
+        parts = [(f, b - a) for f, a, b in zip(h['schedules'], bounds[:-1], bounds[1:]) if b > a]
+    else: parts = [(fn, total)]
+    phases = []
+    for f, n in parts:
+        kind, held = _made_by(f), _held(f)
+        if kind == 'constant_schedule': phases.append(Phase('flat', float(held['value']), float(held['value']), n))
+        elif (kind == 'polynomial_schedule' and held['power'] == 1 and not held.get('transition_begin')
+              and held['transition_steps'] == n):
+            phases.append(Phase('linear', float(held['init_value']), float(held['end_value']), n))
+        elif kind == 'cosine_decay_schedule' and held['exponent'] == 1 and held['decay_steps'] == n:
+            top = float(held['init_value'])
+            phases.append(Phase('cos', top, float(held['alpha']) * top, n))
+        else: return None
+    return as_wsd(phases, spe)
+
 # %% ../../nbs/reference/14g_native_optax.ipynb #3fa9a952
 def _end(fn):
     made, h = _made_by(fn), _held(fn)
@@ -250,6 +291,8 @@ def trace(fn, n:int) -> np.ndarray:
 def read(fn, spe:int, total_steps:int=None):
     "An optax schedule as an lr_tutor schedule: its family where exact, else its traced curve."
     total = total_or_raise(total_steps or _end(fn), _made_by(fn))
-    try: candidate = _candidate(fn, spe, total)
-    except (ValueError, KeyError, TypeError, ZeroDivisionError): candidate = None
-    return settle(trace(fn, total), None, spe, _made_by(fn), candidate)
+    found = []
+    for reader in (_candidate, _wsd_candidate):       # each on its own: one that fails leaves the other's
+        try: found += candidates(reader(fn, spe, total))
+        except (ValueError, KeyError, TypeError, ZeroDivisionError): pass
+    return settle(trace(fn, total), None, spe, _made_by(fn), found)

@@ -11,8 +11,10 @@ from typing import NamedTuple
 import numpy as np
 from ..schedules import (Schedule, FAMILIES, anneal_cos, anneal_linear, constant, step_decay, exp_decay,
                                 poly_decay, multi_step, cosine, sgdr, one_cycle, cyclical, warmup, join)
-from .code import whole_batches, piece_starts, formula, clock, py_body, uses, number
-from .core import Form, batch_milestones, settle, total_or_raise, drops, joined, as_family
+from .code import whole_batches, piece_starts, formula, clock
+from .expr import py_body, uses, number, tidy
+from .core import (Form, batch_milestones, settle, total_or_raise, drops, joined, as_family, Phase,
+                                  wsd_phases, as_wsd, candidates)
 LABEL = 'PyTorch'
 STEP_NOTE = '# Step it after every batch: optimizer.step(); scheduler.step()'
 
@@ -91,6 +93,25 @@ def _flat_cos(s, spe):
     flat, down = s.pct_start * s.n_epochs, (1 - s.pct_start) * s.n_epochs
     return _sequence([part(constant(s.lr, flat), spe), part(cosine(s.lr, s.lr / s.div_final, down), spe)], [flat, down], spe)
 
+# %% ../../nbs/reference/14d_native_pytorch.ipynb #afa8e0d6
+def _phase_part(ph:Phase, top:float):
+    "A phase of a `wsd` as a scheduler scaling the peak rate `top`, or None (a warm-up from 0, a 1 − √p cooldown: none)."
+    if ph.shape == 'flat': return Part(top, 'lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)', 'ConstantLR')
+    if ph.shape == 'cos' and ph.end < ph.start:
+        return Part(top, f'lr_scheduler.CosineAnnealingLR(optimizer, T_max={ph.length}, eta_min={number(ph.end)})', 'CosineAnnealingLR')
+    if ph.shape == 'linear' and ph.start > 0:      # LinearLR starts at a factor > 0
+        return Part(top, f'lr_scheduler.LinearLR(optimizer, start_factor={number(tidy(ph.start / top))}, '
+                         f'end_factor={number(tidy(ph.end / top))}, total_iters={ph.length})', 'LinearLR')
+    return None
+
+def _wsd(s, spe):
+    "`SequentialLR` of its phases' schedulers, where each has one and they meet at whole batches."
+    phases = wsd_phases(s, spe)
+    if phases is None: return None
+    parts = [_phase_part(ph, s.lr_max) for ph in phases]
+    if len(parts) == 1: return parts[0]
+    return _sequence(parts, [ph.length for ph in phases], 1)      # in batches: milestones where wsd_phases placed them
+
 # %% ../../nbs/reference/14d_native_pytorch.ipynb #63b25d79
 PARTS = {
     'constant': lambda s, spe: Part(s.lr, f'lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)', 'ConstantLR'),
@@ -100,6 +121,7 @@ PARTS = {
     'multi_step': lambda s, spe: Part(s.lr, f'lr_scheduler.MultiStepLR(optimizer, milestones={batch_milestones(s, spe)!r}, '
                                             f'gamma={number(s.gamma)})', 'MultiStepLR'),
     'poly_decay': _poly, 'cosine': _cosine, 'sgdr': _sgdr, 'warmup': _warmup, 'join': _join, 'flat_cos': _flat_cos,
+    'wsd': _wsd,
 }
 "Families whose native scheduler scales the optimizer's rate (so they chain in `SequentialLR`): schedule -> `Part` or None."
 
@@ -264,6 +286,24 @@ def _candidate(sched, spe:int, total:int):
     except (ValueError, AttributeError): return None
     return None
 
+# %% ../../nbs/reference/14d_native_pytorch.ipynb #e0cdbaba
+def _wsd_candidate(sched, spe:int, total:int):
+    """The `wsd` that a `SequentialLR` (or a lone scheduler) of `LinearLR`, `ConstantLR` and `CosineAnnealingLR`
+    parts is, each part lasting as long as it runs (or None)."""
+    from torch.optim import lr_scheduler as L
+    sequential = isinstance(sched, L.SequentialLR)
+    parts = sched._schedulers if sequential else [sched]
+    bounds = [0, *(sched._milestones if sequential else []), total]
+    phases = []
+    for part, a, b in zip(parts, bounds[:-1], bounds[1:]):
+        base, n = float(part.base_lrs[0]), b - a
+        if isinstance(part, L.ConstantLR) and part.factor == 1: phases.append(Phase('flat', base, base, n))
+        elif isinstance(part, L.LinearLR) and part.total_iters == n:
+            phases.append(Phase('linear', base * part.start_factor, base * part.end_factor, n))
+        elif isinstance(part, L.CosineAnnealingLR) and part.T_max == n: phases.append(Phase('cos', base, part.eta_min, n))
+        else: return None
+    return as_wsd(phases, spe)
+
 # %% ../../nbs/reference/14d_native_pytorch.ipynb #9a5b5b05
 def end_of(sched):
     "How many batches `sched` runs by its own account (None if it has no end)."
@@ -271,6 +311,10 @@ def end_of(sched):
     if isinstance(sched, L.OneCycleLR): return sched.total_steps
     if isinstance(sched, L.CosineAnnealingLR): return sched.T_max
     if isinstance(sched, L.PolynomialLR): return sched.total_iters
+    if isinstance(sched, L.SequentialLR):      # its last part's end, after its last milestone (a LinearLR's: its change)
+        last = sched._schedulers[-1]
+        end = end_of(last) or (last.total_iters if isinstance(last, L.LinearLR) else None)
+        return None if end is None else sched._milestones[-1] + end
     return None
 
 # %% ../../nbs/reference/14d_native_pytorch.ipynb #e6d818e3
@@ -282,4 +326,4 @@ def read(sched, spe:int, total_steps:int=None) -> Schedule:
     n = total_steps or end_of(sched)
     n = total_or_raise(n, type(sched).__name__)
     rates, moms = trace(sched, n)
-    return settle(rates, moms, spe, type(sched).__name__, _candidate(sched, spe, n))
+    return settle(rates, moms, spe, type(sched).__name__, candidates(_candidate(sched, spe, n)) + candidates(_wsd_candidate(sched, spe, n)))

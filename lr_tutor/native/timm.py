@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import numpy as np
 from ..schedules import Schedule, cosine, sgdr, step_decay, exp_decay, multi_step, poly_decay, warmup
-from .code import whole_batches, piece_starts, number
+from .code import whole_batches, piece_starts
+from .expr import number
 from .core import Form, batch_milestones, settle, total_or_raise, drops, joined
 from . import pytorch
 LABEL = 'timm'
@@ -73,8 +74,8 @@ def _warmup(s, spe):
 # %% ../../nbs/reference/14i_native_timm.ipynb #c895e0ea
 WRITERS = {'cosine': _native, 'sgdr': _native, 'poly_decay': _native, 'exp_decay': _native, 'step_decay': _native,
            'multi_step': _native, 'warmup': _warmup, 'constant': None, 'inv_time_decay': None, 'one_cycle': None,
-           'flat_cos': None, 'cyclical': None, 'ramp_sustain_decay': None, 'join': None}
-"Family -> native writer (or None: the generic `Scheduler` subclass)."
+           'flat_cos': None, 'cyclical': None, 'ramp_sustain_decay': None, 'join': None, 'wsd': None}
+"Family -> native writer (or None: the generic `Scheduler` subclass; timm has no scheduler with a stable phase: `wsd`'s is generic)."
 
 # %% ../../nbs/reference/14i_native_timm.ipynb #18fdacd7
 def generic(s:Schedule, spe:int) -> Form:

@@ -6,15 +6,16 @@ Docs: https://lr-tutor.github.io/lr_tutor/reference/native_transformers.html.md"
 
 # %% ../../nbs/reference/14h_native_transformers.ipynb #4ce6f8d7
 from __future__ import annotations
-from ..schedules import Schedule, constant, poly_decay, cosine, sgdr, warmup
-from .code import whole_batches, piece_starts, number
-from .core import Form, settle, total_or_raise
+from ..schedules import Schedule, constant, poly_decay, cosine, sgdr, warmup, wsd
+from .code import whole_batches, piece_starts
+from .expr import number
+from .core import Form, settle, total_or_raise, wsd_phases
 from . import pytorch
 LABEL = 'transformers'
 STEP_NOTE = pytorch.STEP_NOTE
 
 # %% auto #0
-__all__ = ['LABEL', 'STEP_NOTE', 'WRITERS', 'generic', 'owns', 'read']
+__all__ = ['LABEL', 'STEP_NOTE', 'WSD_SHAPES', 'WRITERS', 'generic', 'owns', 'read']
 
 # %% ../../nbs/reference/14h_native_transformers.ipynb #dfb44dc5
 def _call(s, spe, fn, args, rate, kind='native exact', model=None, note='', defaults=False):
@@ -63,10 +64,23 @@ def _warmup(s, spe):
     note = f"transformers' warm-ups start from 0, not from start_factor={number(s.start_factor)} of the rate"
     return _call(s, spe, fn, args, rate, 'native close', lambda: (from_zero.at_batches(spe), None), note, defaults)
 
+# %% ../../nbs/reference/14h_native_transformers.ipynb #61f76728
+WSD_SHAPES = {'linear': 'linear', 'cos': 'cosine', '1-sqrt': '1-sqrt'}
+"lr_tutor's warm-up and cooldown shapes -> `get_wsd_schedule`'s `warmup_type` / `decay_type`."
+
+def _wsd(s, spe):
+    "`get_wsd_schedule`, its peer: exact where every phase lasts whole batches and starts where lr_tutor's does."
+    if wsd_phases(s, spe) is None: return None
+    steps = lambda d: whole_batches(d, spe)
+    args = dict(num_warmup_steps=steps(s.warmup), num_stable_steps=steps(s.stable), num_decay_steps=steps(s.decay),
+                warmup_type=repr(WSD_SHAPES[s.warmup_shape]), decay_type=repr(WSD_SHAPES[s.decay_shape]),
+                min_lr_ratio=s.min_ratio)
+    return _call(s, spe, 'get_wsd_schedule', args, s.lr_max)
+
 # %% ../../nbs/reference/14h_native_transformers.ipynb #6f823526
 WRITERS = {'constant': _plain, 'cosine': _plain, 'poly_decay': _plain, 'sgdr': _plain, 'warmup': _warmup,
            'step_decay': None, 'exp_decay': None, 'inv_time_decay': None, 'multi_step': None, 'one_cycle': None,
-           'flat_cos': None, 'cyclical': None, 'ramp_sustain_decay': None, 'join': None}
+           'flat_cos': None, 'cyclical': None, 'ramp_sustain_decay': None, 'join': None, 'wsd': _wsd}
 "Family -> native writer (or None: PyTorch's generic `LambdaLR`, which is what transformers returns too)."
 
 # %% ../../nbs/reference/14h_native_transformers.ipynb #aae0b2fb
@@ -105,6 +119,7 @@ def _candidate(obj, spe, total):
     name, kw = _name(obj), _keywords(obj)
     base = float(obj.base_lrs[0])
     W, T = kw.get('num_warmup_steps', 0), kw.get('num_training_steps', total)
+    if name == '_get_wsd_scheduler_lambda': return _wsd_candidate(base, kw, spe, total)
     def decay():
         n = (T - W) / spe
         if name == '_get_constant_lambda' or 'constant_schedule_with_warmup' in name: return constant(base, (total - W) / spe)
@@ -121,10 +136,26 @@ def _candidate(obj, spe, total):
         return inner if inner is None or not W else warmup(inner, W / spe, 0.)
     except ValueError: return None
 
+# %% ../../nbs/reference/14h_native_transformers.ipynb #a6bc7ea8
+def _wsd_candidate(base, kw, spe, total):
+    "The `wsd` a `get_wsd_schedule` is, over `total` steps: its three phases exactly (or None: a 1 − √p warm-up, a cosine of other than half a wave)."
+    shape = {v: k for k, v in WSD_SHAPES.items()}
+    W, S, D = kw['num_warmup_steps'], kw['num_stable_steps'], kw['num_decay_steps']
+    if kw['num_cycles'] != .5 or kw['warmup_type'] == '1-sqrt' or W + S + D != total: return None
+    try: return wsd(base, W / spe, shape[kw['warmup_type']], S / spe, D / spe, shape[kw['decay_type']], kw['min_lr_ratio'])
+    except ValueError: return None
+
+# %% ../../nbs/reference/14h_native_transformers.ipynb #6665efba
+def _end(obj):
+    "How many steps a transformers schedule runs by its own account (None if it does not say)."
+    kw = _keywords(obj)
+    if _name(obj) == '_get_wsd_scheduler_lambda': return kw['num_warmup_steps'] + kw['num_stable_steps'] + kw['num_decay_steps']
+    return kw.get('num_training_steps')
+
 # %% ../../nbs/reference/14h_native_transformers.ipynb #be5b555a
 def read(obj, spe:int, total_steps:int=None):
     "A transformers schedule as an lr_tutor schedule: its family where exact, else its traced curve."
-    total = total_or_raise(total_steps or _keywords(obj).get('num_training_steps'), _name(obj))
+    total = total_or_raise(total_steps or _end(obj), _name(obj))
     if obj.last_epoch > 0: return pytorch.read(obj, spe, total)      # its message: pass one that has not stepped
     rates, moms = pytorch.trace(obj, total)
     return settle(rates, moms, spe, _name(obj).strip('_'), _candidate(obj, spe, total))
