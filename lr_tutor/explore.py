@@ -74,10 +74,10 @@ class Explorer(W.HBox):
     def _resample(self): self._show(self.schedule)
 
     def frames_ahead(self):
-        "(key, curves, texts) for each state one arrow-key step of one slider away (see `ScheduleControls.steps`)."
-        for key, s, texts in self.controls.steps():
+        "(key, curves, texts, through, moved) for each state drawn ahead (see `ScheduleControls.steps`)."
+        for key, s, texts, through, moved in self.controls.steps():
             c = self.sample(s)
-            yield key, [c], {**texts, **dict(zip((self.readouts.model_id, self.code.model_id), self._texts(s, c)))}
+            yield key, [c], {**texts, **dict(zip((self.readouts.model_id, self.code.model_id), self._texts(s, c)))}, through, moved
 
     def sample(self, s:Schedule=None, n_px:int=None) -> Curve:
         "The current (or `s`) schedule sampled as this explorer draws it."
