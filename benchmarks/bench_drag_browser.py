@@ -29,7 +29,7 @@ exported into a temporary folder, imported first by its kernels): old and new co
 
 Prints median and p90 per variant and revision; writes benchmarks/drag_latency.json (`--label` names the run).
 """
-import argparse, datetime, json, os, platform, shutil, statistics, subprocess, sys, tarfile, tempfile, time, io
+import argparse, datetime, io, json, os, platform, shutil, subprocess, sys, tarfile, tempfile, time, urllib.request
 from pathlib import Path
 import numpy as np
 
@@ -248,6 +248,13 @@ def stats(xs):
     if not xs: return None, None
     return round(float(np.median(xs)), 1), round(float(np.percentile(xs, 90)), 1)
 
+def end_sessions(server):
+    "Shut down every kernel the server runs: each visit starts its notebook in a fresh one."
+    url = f'{server.base}/api/sessions'
+    with urllib.request.urlopen(f'{url}?token={server.token}', timeout=10) as r: sessions = json.load(r)
+    for s in sessions:
+        urllib.request.urlopen(urllib.request.Request(f"{url}/{s['id']}?token={server.token}", method='DELETE'), timeout=30)
+
 def visit(browser, server, notebook, root, figure, args):
     "Open `notebook`, drag and press as the options say; the page's record."
     page = browser.new_page(viewport={'width': 1400, 'height': 1200})
@@ -271,7 +278,9 @@ def visit(browser, server, notebook, root, figure, args):
             page.keyboard.press('ArrowLeft')
             time.sleep(args.pause)
         return page.evaluate(COLLECT)
-    finally: page.close()
+    finally:
+        page.close()
+        end_sessions(server)
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

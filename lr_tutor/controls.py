@@ -51,7 +51,7 @@ def key_entry(w:W.Widget, value=None) -> list:
     v = w.value if value is None else value
     return [w.model_id, 'value', v, w.tolerance(v) if isinstance(w, ExactSlider) else 0.]
 
-ALONG, BACK = 6, 2    # steps drawn ahead the way a slider moves (a drag of a decade a second passes 20 a second), and back
+ALONG, BACK = 8, 2    # steps drawn ahead the way a slider moves (a drag of a decade a second passes 20 a second), and back
 
 class Step(NamedTuple):
     """A state a live figure draws ahead: its `key` (see `ScheduleControls.key`), `schedule`, `texts` (widget id ->
@@ -263,15 +263,15 @@ class ScheduleControls(W.VBox):
     def steps(self, also=(), along:int=ALONG, back:int=BACK):
         """A `Step` for each valid state a live figure draws ahead, likeliest first: of the slider moved last, one
         step the way it moved and one back, then `along` steps its way in all (a drag goes on) and `back` steps
-        back; then one step of each other slider (untouched yet, as in a lesson showing many: the first slider only).
-        `also`: as for `key`."""
+        back; then one step of each other slider. Untouched yet (as in a lesson showing many), the first slider
+        only, `along` steps each way: the first move is likeliest there, and may go either way. `also`: as for `key`."""
         sliders = [l for l in self.leaves() if isinstance(l, ExactSlider) and not l.disabled]
         sliders.sort(key=lambda l: l is not self.moved)
-        if self.moved is None: sliders = sliders[:1]
+        if self.moved is None: sliders, back = sliders[:1], along
         n = 0
         for leaf in sliders:
             ways = ((leaf.steps_toward(self.direction, along), leaf.steps_toward(-self.direction, back))
-                    if leaf is self.moved else ([], []))
+                    if leaf is self.moved or self.moved is None else ([], []))
             plan = [(x, w) for i in (0, 1) for w in (0, 1) for x in (ways[w][:1] if i == 0 else ways[w][1:])]
             plan += [(x, None) for x in leaf.arrow_steps() if x not in ways[0] + ways[1]]
             last, broken = {0: None, 1: None}, set()     # each way: its step yielded last; ways past an error
