@@ -349,11 +349,11 @@ def main(argv=None):
                  frames_drawn=cat('frames_drawn'), handle_values=cat('handle_values'),
                  press_first_ms=first, press_settle_ms=psettle, profile_ms=prof)
         results.setdefault(name, {})[rev] = r
-        print(f'{name:<14} {rev:<28} drag lag median/p90 {lag[0]:5.1f}/{lag[1]:5.1f} ms ({lagf[0]:.1f}/{lagf[1]:.1f} frames), '
-              f'settle {settle[0]:5.1f}/{settle[1]:5.1f} ms (right value {r["settled_right"]}), '
-              f'frames drawn {sum(r["frames_drawn"])} for {sum(r["handle_values"])} handle values, a drag '
-              f'{r["drag_ms"][0]:.0f} ms | '
-              f'press: first {first[0]}/{first[1]} ms, settle {psettle[0]}/{psettle[1]} ms', flush=True)
+        pair = lambda m: '-' if m[0] is None else f'{m[0]:5.1f}/{m[1]:5.1f}'
+        drags = (f'drag lag median/p90 {pair(lag)} ms ({pair(lagf)} frames), settle {pair(settle)} ms (right value '
+                 f'{r["settled_right"]}), frames drawn {sum(r["frames_drawn"])} for {sum(r["handle_values"])} handle '
+                 f'values, a drag {r["drag_ms"][0]:.0f} ms | ') if args.drags else ''
+        print(f'{name:<14} {rev:<28} {drags}press: first {pair(first)} ms, settle {pair(psettle)} ms', flush=True)
         print(f'{"":<14} {"":<28} where frames go (medians, ms): ' + ', '.join(f'{k} {v}' for k, v in prof.items()))
     machine = f'{os.cpu_count()} cores {platform.machine()}, load average {load[0]:.1f} -> {load[1]:.1f} (1 min)'
     print(f'machine: {machine}')
