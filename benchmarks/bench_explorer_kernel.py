@@ -125,7 +125,7 @@ def coalescing(coalesce, n=10):
     return dict(ms=round(spent * 1e3, 1), frames=frames)
 
 def ahead_times(n=12, pixel_ratio=1.):
-    "The idle-time work after an update: the frames one step of each slider away, drawn and encoded."
+    "The work after an update: the frames drawn ahead (the moved slider's steps, one step of each other), drawn and encoded."
     ex = explore(one_cycle(**CASE), steps_per_epoch=1000, backend='image')
     ex.schedule_plot.view.pixel_ratio = pixel_ratio
     w = ex.sliders['lr_max']
@@ -134,7 +134,7 @@ def ahead_times(n=12, pixel_ratio=1.):
         w.value = CASE['lr_max'] * 10 ** (.05 * (i % 6))
         ex.controls.moved = w
         t0, frames = time.perf_counter(), 0
-        for key, curves, texts in ex.frames_ahead():           # each: a schedule built, sampled, keyed, its texts
+        for key, curves, *_ in ex.frames_ahead():              # each: a schedule built, sampled, keyed, its texts
             t1 = time.perf_counter()
             ex.schedule_plot.frame_for(curves)                          # ... drawn (a blit, mostly) and encoded
             per_frame.append(time.perf_counter() - t1)
@@ -167,7 +167,7 @@ def main(argv=None):
     ahead = ahead_times()
     ahead2 = ahead_times(pixel_ratio=2.)
     for label, a in (('', ahead), (', 2x screen', ahead2)):
-        print(f"Frames drawn ahead after an update ({a['frames_per_update']}, one step of each slider away{label}): "
+        print(f"Frames drawn ahead after an update ({a['frames_per_update']}, the moved slider's steps, one step of each other{label}): "
               f"{a['frame']['median']:.2f} ms each (median), {a['all_frames']['median']:.1f} ms in all")
     code = {fw: explorer_times(backend='image', framework=fw) for fw in FRAMEWORKS}
     print('Kernel time per update with the code box in each framework (image backend):')

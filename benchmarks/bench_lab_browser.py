@@ -2,7 +2,8 @@
 
 Each press of ArrowLeft on the lr_max slider (a twentieth of a decade down: a new schedule every time) is
 timed in the page, from the keydown event to the first animation frame whose training-view pixels differ
-(all its panels are one picture), and to the first change of its readouts. Variants, each in its own notebook,
+(all its panels are one picture), to the last (settle: no change for 400 ms after it), and to the first change of
+its readouts. Variants, each in its own notebook,
 visited in `--rounds` rounds in alternating order so that changes in the machine's load fall on all alike:
 
 - `naive`: the anchor. `ipywidgets.interactive` on an lr_max slider that retrains the spiral with a plain
@@ -62,35 +63,40 @@ ARM = '(kind) => {' + FIGURE_SIGNATURE_JS + '''
   const onKey = e => { tKey = e.timeStamp; };
   window.addEventListener('keydown', onKey, true);
   window.__lat = new Promise(resolve => {
-    let first = null;
+    let first = null, last = null, prev = before;
     const tick = () => {
       const now = performance.now(), s = sig();
-      if (first === null && s !== before && tKey !== null) first = now - tKey;     // the pixels, timed on their own
-      if ((first !== null && (text !== null || kind === 'image')) || (tKey !== null && now - tKey > 8000)) {
+      if (s !== prev && tKey !== null) { prev = s; last = now - tKey; if (first === null) first = last; }  // the pixels, timed on their own
+      // settled: the readouts changed and the pixels have not for `window.__quiet` ms (the last change: `last`)
+      if ((first !== null && (text !== null || kind === 'image') && now - tKey - last > window.__quiet)
+          || (tKey !== null && now - tKey > 8000)) {
         window.removeEventListener('keydown', onKey, true); obs.disconnect();
-        resolve({first, text}); return; }
+        resolve({first, text, last}); return; }
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   });
 }'''
 HITS = "() => +(document.querySelector('.lr-tutor-lab .lr-tutor-lab-figure canvas')?.dataset.hits || 0)"
+QUIET_MS = 400        # a press has settled when the training view's pixels have not changed for this long
 
 def measure(page, kind, presses, pause):
     wait_for_figure(page, '.lr-tutor-lab .lr-tutor-lab-figure')
     page.locator('.lr-tutor-lab .lr-tutor-lab-figure').scroll_into_view_if_needed()
     time.sleep(2)                                   # the first frames, and those drawn ahead, land
     slider_handle(page, 'lr_max', root='.lr-tutor-lab').focus()
-    lats, texts, hits = [], [], []
+    lats, texts, hits, settles = [], [], [], []
+    page.evaluate(f'window.__quiet = {QUIET_MS}')
     for _ in range(presses):
         page.evaluate(ARM, kind)
         before = page.evaluate(HITS)
+        t0 = time.perf_counter()
         page.keyboard.press('ArrowLeft')
         r = page.evaluate('window.__lat')
-        lats.append(r['first']); texts.append(r['text'])
+        lats.append(r['first']); texts.append(r['text']); settles.append(r['last'])
         hits.append(page.evaluate(HITS) > before)
-        time.sleep(pause)
-    return lats, texts, hits
+        time.sleep(max(0., pause - (time.perf_counter() - t0)))
+    return lats, texts, hits, settles
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,7 +114,7 @@ def main(argv=None):
         (folder / f'bench_{i}.ipynb').write_text(json.dumps(nb))
     load = [os.getloadavg()[0]]
     from playwright.sync_api import sync_playwright
-    res = {n: ([], [], []) for n in names}
+    res = {n: ([], [], [], []) for n in names}
     with JupyterLab(folder) as server, sync_playwright() as p:
         browser = launch_chromium(p)
         for round_ in range(args.rounds):
@@ -123,15 +129,19 @@ def main(argv=None):
     out = {}
     print(f'\nkey press -> retrained training view on screen (ms), ArrowLeft on lr_max, {args.pause:g} s between presses')
     for name in names:
-        lats, texts, hits = res[name]
+        lats, texts, hits, settles = res[name]
         ok = [x for x in lats if x is not None]
         tx = [x for x in texts if x is not None]
+        st = [x for x in settles if x is not None]
         r = out[name] = dict(median=round(statistics.median(ok), 1) if ok else None,
                              p90=round(float(np.percentile(ok, 90)), 1) if ok else None, n=len(ok), missed=len(lats) - len(ok),
                              drawn_ahead=sum(hits), readouts_median=round(statistics.median(tx), 1) if tx else None,
-                             readouts_p90=round(float(np.percentile(tx, 90)), 1) if tx else None)
+                             readouts_p90=round(float(np.percentile(tx, 90)), 1) if tx else None,
+                             settle_median=round(statistics.median(st), 1) if st else None,
+                             settle_p90=round(float(np.percentile(st, 90)), 1) if st else None)
         print(f"  {name:<34} median {r['median']:7.1f}  p90 {r['p90']:7.1f}   ({r['n']} presses, {r['missed']} missed, "
-              f"{r['drawn_ahead']} from frames drawn ahead)" + (f"  readouts median {r['readouts_median']:.0f} / p90 "
+              f"{r['drawn_ahead']} from frames drawn ahead)  settle (last change) median {r['settle_median']} / p90 "
+              f"{r['settle_p90']}" + (f"  readouts median {r['readouts_median']:.0f} / p90 "
               f"{r['readouts_p90']:.0f}" if tx and VARIANTS[name][1] == 'canvas' else ''))
     if 'naive' in out and out['naive']['median']:
         for name in names:

@@ -54,9 +54,9 @@ def main(argv=None):
         steps = int(round(s.n_epochs * task.steps_per_epoch))
         print(f'\n{name}: {s!r}, {steps} steps of SGD with momentum')
         L = lab('one_cycle', task=name)
-        ahead = [s2 for _, s2, _ in L.controls.steps()]            # untouched: the first slider's steps
+        ahead = [step.schedule for step in L.controls.steps()]     # untouched: the first slider's steps
         L.controls.moved = L.sliders['n_epochs'] if 'n_epochs' in L.sliders else None
-        ahead += [s2 for _, s2, _ in L.controls.steps()]
+        ahead += [step.schedule for step in L.controls.steps()]
         ahead = [a for a in ahead if a.n_epochs == s.n_epochs][:10]    # runs of one length: one batched program
         runs = [train(task, s)]
         plot = RunPlot(task); plot.show(runs)

@@ -10,7 +10,7 @@ Modules:
 - `lr_tutor.explore`: Move a slider and watch the learning-rate and momentum curves reshape under your hand: an explorer for every schedule family, and a way to compare them.
 - `lr_tutor.finder`: The LR range test, fastai's four suggestions, how much they move from run to run, a stable choice, and an interactive picker.
 - `lr_tutor.frame_view`: The figure in the page: `FrameView`, a widget that draws the PNG frames it is sent and keeps those sent ahead, and the outputs a live figure is shown through (that view, or ipympl's canvas).
-- `lr_tutor.frames`: How the explorer and the labs make their frames: one per burst of changes, the next ones drawn ahead while the kernel is idle, each drawn over a kept picture of what stays put.
+- `lr_tutor.frames`: How the explorer and the labs make their frames: one per burst of changes, the next ones drawn ahead between changes, each drawn over a kept picture of what stays put.
 - `lr_tutor.keras_adapter`: Per epoch for `LearningRateScheduler`, or per batch as a `LearningRateSchedule` with momentum: the same schedule in Keras, without torch or fastai.
 - `lr_tutor.lab`: Move a slider and a real network retrains under your hand: the explorer's sliders drive a training run whose loss, accuracy and decision regions reshape as fast as the schedule curve.
 - `lr_tutor.lab_photos`: Your schedule against one-cycle, on the photos: a Train button fits a fastai Learner on the rock-paper-scissors photos with the schedule under the sliders, live, and keeps every run to compare.

@@ -3,7 +3,8 @@
 `ScheduleControls(family_or_schedule)` is the explorer's left column, which the labs and the comparison's tabs use
 too: its `schedule` trait holds the last valid schedule the sliders describe (`observe` it), `build(**changes)`
 another, `set_values(**values)` moves several sliders at once. `key()` and `steps()` say what a frame shows and
-which states one arrow-key step away are drawn ahead, each control keyed by a `key_entry`.
+which states are drawn ahead (a few steps the way a slider moves, one step of the others), each control keyed by a
+`key_entry`, each state a `Step`.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/controls.html.md"""
 
@@ -12,7 +13,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/reference/controls.html.md"""
 # %% ../nbs/reference/02g_controls.ipynb #9981e90e
 from __future__ import annotations
 import dataclasses
-from typing import Callable
+from typing import Callable, NamedTuple
 import ipywidgets as W
 import traitlets
 from .schedules import FAMILIES, Param, Schedule, WARMUP_PARAMS, family_defaults, family_name, warmup
@@ -22,7 +23,7 @@ from .markup import error_html
 from .slider_keys import slider_keys
 
 # %% auto #0
-__all__ = ['key_entry', 'ScheduleControls']
+__all__ = ['ALONG', 'BACK', 'key_entry', 'Step', 'ScheduleControls']
 
 # %% ../nbs/reference/02g_controls.ipynb #c7a0f0d1
 def _start(what, families):
@@ -49,6 +50,19 @@ def key_entry(w:W.Widget, value=None) -> list:
     if isinstance(w, W.Dropdown): return [w.model_id, 'index', w.index, 0]
     v = w.value if value is None else value
     return [w.model_id, 'value', v, w.tolerance(v) if isinstance(w, ExactSlider) else 0.]
+
+ALONG, BACK = 8, 2    # steps drawn ahead the way a slider moves (a drag of a decade a second passes 20 a second), and back
+
+class Step(NamedTuple):
+    """A state a live figure draws ahead: its `key` (see `ScheduleControls.key`), `schedule`, `texts` (widget id ->
+    value: the moved slider's readout then), `through`: the index (among the steps) of the state it is reached
+    through, one step before it the same way (None: one step from the current state), so drawn in the context that
+    one leaves the figure in; and whether it is a step of the slider `moved` last (the likelier next states)."""
+    key: list
+    schedule: Schedule
+    texts: dict
+    through: int | None = None
+    moved: bool = True
 
 # %% ../nbs/reference/02g_controls.ipynb #eb0ff05f
 def _set_disabled(w, disabled:bool):
@@ -80,7 +94,7 @@ class ScheduleControls(W.VBox):
         self.error, self.error_message, self._cause = W.HTML(), '', None
         self.error.add_class('lr-tutor-error')
         self.param_box = W.VBox()
-        self.moved = None                     # the slider moved last: its next steps are drawn ahead first
+        self.moved, self.direction = None, 1  # the slider moved last, and which way: its next steps are drawn ahead first
         self._holding = False                 # values being set together (`set_values`): one update for them all
         # slider_keys(): the sliders keep their arrow keys in Notebook 7 too
         super().__init__([W.HBox(self.toggles), self.param_box, self.error, slider_keys()], layout=W.Layout(width='380px'))
@@ -180,7 +194,9 @@ class ScheduleControls(W.VBox):
         self.error_message = message
         self.error.value = error_html(f'{message} (showing the last valid schedule)' if message else '')
 
-    def _on_move(self, change): self.moved = change.owner
+    def _on_move(self, change):
+        leaf = change.owner
+        self.moved, self.direction = leaf, 1 if leaf._pos(change.new) >= leaf._pos(change.old) else -1
 
     def _update(self):
         try: s = self.build()
@@ -244,16 +260,29 @@ class ScheduleControls(W.VBox):
         changed = changed or {}
         return [key_entry(w, changed.get(id(w))) for w in [*self.toggles, *self.leaves(), *also]]
 
-    def steps(self, also=()):
-        """(key, schedule, texts) for each valid state one arrow-key step of one slider away, the slider moved last
-        first (untouched yet, as in a lesson showing many: the first slider only); `texts` (widget id -> value):
-        that slider's readout then. `also`: as for `key`."""
+    def steps(self, also=(), along:int=ALONG, back:int=BACK):
+        """A `Step` for each valid state a live figure draws ahead, likeliest first: of the slider moved last, one
+        step the way it moved and one back, then `along` steps its way in all (a drag goes on) and `back` steps
+        back; then one step of each other slider. Untouched yet (as in a lesson showing many), the first slider
+        only, `along` steps each way: the first move is likeliest there, and may go either way. `also`: as for `key`."""
         sliders = [l for l in self.leaves() if isinstance(l, ExactSlider) and not l.disabled]
         sliders.sort(key=lambda l: l is not self.moved)
-        if self.moved is None: sliders = sliders[:1]
+        if self.moved is None: sliders, back = sliders[:1], along
+        n = 0
         for leaf in sliders:
-            for x in leaf.arrow_steps():
+            ways = ((leaf.steps_toward(self.direction, along), leaf.steps_toward(-self.direction, back))
+                    if leaf is self.moved or self.moved is None else ([], []))
+            plan = [(x, w) for i in (0, 1) for w in (0, 1) for x in (ways[w][:1] if i == 0 else ways[w][1:])]
+            plan += [(x, None) for x in leaf.arrow_steps() if x not in ways[0] + ways[1]]
+            last, broken = {0: None, 1: None}, set()     # each way: its step yielded last; ways past an error
+            for x, way in plan:
+                if way in broken: continue
                 name, value = self._param(leaf, x)
                 try: s = self.build(**{name: value})
-                except ValueError: continue                   # that step shows an error, not a frame
-                yield self.key({id(leaf): x}, also), s, {self._readouts[id(leaf)].model_id: leaf.fmt(x)}
+                except ValueError:                       # that step shows an error, not a frame; so do those past it
+                    if way is not None: broken.add(way)
+                    continue
+                yield Step(self.key({id(leaf): x}, also), s, {self._readouts[id(leaf)].model_id: leaf.fmt(x)},
+                           None if way is None else last[way], leaf is self.moved or self.moved is None)
+                if way is not None: last[way] = n
+                n += 1

@@ -113,10 +113,10 @@ class Explorer(W.HBox):
     def _resample(self): self._show(self.schedule)
 
     def frames_ahead(self):
-        "(key, curves, texts) for each state one arrow-key step of one slider away (see `ScheduleControls.steps`)."
-        for key, s, texts in self.controls.steps(also=(self.framework,)):
+        "(key, curves, texts, through, moved) for each state drawn ahead (see `ScheduleControls.steps`)."
+        for key, s, texts, through, moved in self.controls.steps(also=(self.framework,)):
             c = self.sample(s)
-            yield key, self._curves(c), {**texts, **self._texts(s, c)}
+            yield key, self._curves(c), {**texts, **self._texts(s, c)}, through, moved
 
     def sample(self, s:Schedule=None, n_px:int=None) -> Curve:
         "The current (or `s`) schedule sampled as this explorer draws it."

@@ -1,8 +1,8 @@
 """The figure in the page: `FrameView`, a widget that draws the PNG frames it is sent and keeps those sent ahead, and the outputs a live figure is shown through (that view, or ipympl's canvas).
 
 A live figure reaches the page through `figure_output(backend, figure, ...)`: by default an `ImageOutput`, whose
-`FrameView` shows each PNG frame and draws a frame sent ahead (`send_ahead`) the moment the controls reach its key;
-with `backend='ipympl'`, ipympl's canvas. The page reports its pixel density, and `frame_density` says what to draw
+`FrameView` shows each PNG frame and draws a frame sent ahead (`send_ahead`) the moment the controls reach its key
+(in the context it was drawn in); with `backend='ipympl'`, ipympl's canvas. The page reports its pixel density, and `frame_density` says what to draw
 frames at. `with_png` gives a widget a static picture for pages without widgets.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/frame_view.html.md"""
@@ -12,6 +12,7 @@ Docs: https://lr-tutor.github.io/lr_tutor/reference/frame_view.html.md"""
 # %% ../nbs/reference/02b_frame_view.ipynb #26671070
 from __future__ import annotations
 import base64, importlib.resources, pathlib, warnings
+from collections import OrderedDict
 from typing import Callable
 import numpy as np
 import anywidget
@@ -22,7 +23,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .frames import png_bytes
 
 # %% auto #0
-__all__ = ['BACKENDS', 'frame_layout', 'frame_density', 'FrameView', 'ImageOutput', 'IpymplOutput', 'figure_output', 'with_png']
+__all__ = ['BACKENDS', 'frame_layout', 'frame_density', 'frame_key', 'FrameView', 'ImageOutput', 'IpymplOutput', 'figure_output',
+           'with_png']
 
 # %% ../nbs/reference/02b_frame_view.ipynb #fdafd6ce
 BACKENDS = ('auto', 'ipympl', 'image')
@@ -62,28 +64,63 @@ def frame_density(pixel_ratio:float) -> float:
     high-density screen: 2; beyond 2 a frame would cost more than the eye gains)."""
     return min(max(float(pixel_ratio), 1.), 2.)
 
+def frame_key(key) -> tuple:
+    "A key (`[[widget id, trait, value, tolerance], ...]`) as a dict key: each control's id, trait and value."
+    return tuple((entry[0], entry[1], entry[2]) for entry in key)
+
 class FrameView(anywidget.AnyWidget):
-    """The figure in the browser: PNG frames drawn on a canvas. `frame` is the current one and `key` the
-    controls' values it shows (`[[widget id, trait, value, tolerance], ...]`); `send_ahead` sends a frame for
-    values the controls may take next, which the page draws the moment they take them. `pixel_ratio` is the
-    page's device pixels per CSS pixel and `shown` whether a page shows the view; the page sets both.
-    Its page side is `lr_tutor/js/frame_view.js`."""
+    """The figure in the browser: PNG frames drawn on a canvas. `frame` is the current one, `key` the controls'
+    values it shows (`[[widget id, trait, value, tolerance], ...]`) and `context` what else it was drawn in (an int
+    its owner names it by: the axes' limits, the pinned runs, the pixel density). `send_ahead` sends a frame for
+    values the controls may take next, drawn in a context: the page draws it the moment the controls take them
+    while the page is in that context. The page keeps `kept` frames ahead (when more come, it drops the oldest of
+    the less likely ones first), and the kernel a record of them (`held`, `picture`): no frame is drawn or sent twice. `pixel_ratio` is the page's device pixels per CSS
+    pixel and `shown` whether a page shows the view; the page sets both. Its page side is `lr_tutor/js/frame_view.js`."""
     _esm = pathlib.Path(str(importlib.resources.files('lr_tutor') / 'js' / 'frame_view.js'))
     frame = traitlets.Bytes(b'').tag(sync=True)
     key = traitlets.List().tag(sync=True)
     generation = traitlets.Int(0).tag(sync=True)
+    context = traitlets.Int(0).tag(sync=True)
+    kept = traitlets.Int(64).tag(sync=True)        # frames ahead the page keeps: about 50 kB each as PNG
     pixel_ratio = traitlets.Float(1.).tag(sync=True)
     shown = traitlets.Bool(False).tag(sync=True)
 
-    def show(self, png:bytes, key=(), generation:int=0):
-        "Make `png` the current frame, showing the controls at `key`."
-        with self.hold_sync(): self.frame, self.key, self.generation = png, [list(k) for k in key], generation
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._held = OrderedDict()      # (context, frame_key) -> (png, after, likely): what the page holds, oldest first
+        self.on_msg(self._on_page_message)
 
-    def send_ahead(self, png:bytes, key, generation:int, texts:dict=None):
-        """A frame for the controls at `key`, drawn from the state of frame `generation`; `texts` (widget id ->
-        value) are what other widgets (readouts, code) will show then, set in the page along with the frame."""
-        self.send({'kind': 'ahead', 'key': [list(k) for k in key], 'generation': generation,
-                   'texts': list((texts or {}).items())}, [png])
+    def _on_page_message(self, widget, content, buffers):
+        if content.get('kind') == 'fresh': self._held.clear()       # a new view: it holds no frame ahead yet
+
+    def show(self, png:bytes, key=(), generation:int=0, context:int=0):
+        "Make `png` the current frame, showing the controls at `key`, drawn in `context` (the page is in it then)."
+        with self.hold_sync():
+            self.frame, self.key, self.generation, self.context = png, [list(k) for k in key], generation, context
+
+    def send_ahead(self, png:bytes, key, texts:dict=None, context:int=0, after:int=None, likely:bool=True):
+        """A frame for the controls at `key`, drawn in `context`: the page shows it while it is in that context, and
+        is then in context `after` (default: the same). `texts` (widget id -> value) are what other widgets
+        (readouts, code) will show then, set in the page along with the frame. `likely`: a step of the slider being
+        moved (not of the others), kept longer."""
+        after = context if after is None else after
+        k = (context, frame_key(key))
+        self._held.pop(k, None)                  # the page too puts it last, once
+        self._held[k] = (png, after, likely)
+        while len(self._held) > self.kept:      # as the page drops them: the oldest of the less likely first
+            del self._held[next((x for x, (*_, l) in self._held.items() if not l), next(iter(self._held)))]
+        self.send({'kind': 'ahead', 'key': [list(k) for k in key], 'context': context, 'after': after,
+                   'likely': likely, 'texts': list((texts or {}).items())}, [png])
+
+    def held(self, key, context:int):
+        "(png, after) of the frame ahead for the controls at `key` drawn in `context`, if the page holds it; else None."
+        got = self._held.get((context, frame_key(key)))
+        return None if got is None else got[:2]
+
+    def picture(self, key, after:int):
+        "The PNG of a frame ahead the page holds that shows the controls at `key` and leaves it in context `after`, or None."
+        k = frame_key(key)
+        return next((png for (_, k2), (png, a, _) in reversed(self._held.items()) if k2 == k and a == after), None)
 
 class ImageOutput:
     """A figure shown by a `FrameView`: each frame sent whole, plus frames drawn ahead, which the page shows the
@@ -100,10 +137,14 @@ class ImageOutput:
     @property
     def shown(self) -> bool: return self.widget.shown
 
-    def push(self, png:Callable, key, generation:int): self.widget.show(png(), key, generation)
+    def push(self, png:Callable, key, generation:int, context:int=0): self.widget.show(png(), key, generation, context)
 
-    def send_ahead(self, png:bytes, key, generation:int, texts:dict=None):
-        self.widget.send_ahead(png, key, generation, texts)
+    def send_ahead(self, png:bytes, key, texts:dict=None, context:int=0, after:int=None, likely:bool=True):
+        self.widget.send_ahead(png, key, texts, context, after, likely)
+
+    def held(self, key, context:int): return self.widget.held(key, context)
+
+    def picture(self, key, after:int): return self.widget.picture(key, after)
 
 class IpymplOutput:
     "A figure shown by ipympl's canvas widget (with pan and zoom): ipympl sends the frames; nothing is drawn ahead."
@@ -116,7 +157,7 @@ class IpymplOutput:
         self.canvas.header_visible = self.canvas.footer_visible = self.canvas.resizable = False
         self.widget = self.canvas
 
-    def push(self, png:Callable, key, generation:int):
+    def push(self, png:Callable, key, generation:int, context:int=0):
         if getattr(self.canvas, 'syncing_data_url', False):
             # no browser view yet, or none at all (nbconvert): keep the picture ipympl embeds current;
             # a view asks for a full frame when it starts

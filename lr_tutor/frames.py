@@ -1,8 +1,8 @@
-"""How the explorer and the labs make their frames: one per burst of changes, the next ones drawn ahead while the kernel is idle, each drawn over a kept picture of what stays put.
+"""How the explorer and the labs make their frames: one per burst of changes, the next ones drawn ahead between changes, each drawn over a kept picture of what stays put.
 
-`FramePipeline` decides when a live figure makes a frame (one per burst of changes, then the frames one step
-away while the kernel is idle, each idle job through `later`); `BlitCanvas` draws only the moving artists over a
-kept picture of the rest; `png_bytes` encodes a frame.
+`FramePipeline` decides when a live figure makes a frame (one per burst of changes, then the frames of the values
+the controls may take next, one per turn of the event loop, each such job through `later`); `BlitCanvas` draws only
+the moving artists over a kept picture of the rest; `png_bytes` encodes a frame.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/frames.html.md"""
 
@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 # %% auto #0
-__all__ = ['later', 'running_loop', 'FramePipeline', 'png_bytes', 'BlitCanvas']
+__all__ = ['PAUSE', 'later', 'running_loop', 'FramePipeline', 'png_bytes', 'BlitCanvas']
 
 # %% ../nbs/reference/02a_frames.ipynb #583a0aa2
 _LOOP_LOCK, _EXITING = threading.Lock(), []
@@ -27,6 +27,8 @@ def _stop_loop_work():
     # an event loop on a daemon thread (execnb's, in nbdev-test) may still fire a pending frame or draw-ahead
     # while Python shuts down, and drawing then aborts the process: wait for one in progress, skip the rest
     with _LOOP_LOCK: _EXITING.append(True)
+
+PAUSE = .15     # s an owner's steps ahead wait before the less likely frames (other sliders'): a drag's next change comes first
 
 def later(f:Callable, lock=_LOOP_LOCK, exiting=_EXITING) -> Callable:
     """`f` as an event-loop callback for idle work (`loop.call_soon(later(f))`, `loop.call_later(dt, later(f))`):
@@ -44,14 +46,18 @@ def running_loop():
 
 # %% ../nbs/reference/02a_frames.ipynb #89e59664
 class FramePipeline:
-    """When a live figure makes its frames: one per burst of changes, then, once the kernel has been idle a moment,
-    the frames one step of a control away, one per idle turn of the event loop, so a change cuts in between two.
-    Its owner's hooks: `render(generation)` draws the current state and sends it as frame `generation`;
-    `ahead(generation)`, an iterator whose every step sends one frame drawn ahead from that state (None: nothing
-    to draw ahead now). Outside an event loop (a script) a request renders at once and nothing is drawn ahead."""
-    def __init__(self, render:Callable, ahead:Callable=None, *, coalesce:bool=True, prefetch:bool=True, idle:float=.1):
+    """When a live figure makes its frames: one per burst of changes, then (`idle` s later) the frames the controls
+    may reach next, one per turn of the event loop, each `gap` s after the last, so that a change cuts in between
+    two: the event loop takes a few turns to hand over a message from the page, and a step ahead queued at once
+    would run before each of them. Its owner's hooks: `render(generation)` draws the current state and sends it as
+    frame `generation`; `ahead(generation)`, an iterator whose every step sends one frame drawn ahead from that
+    state and yields None, or yields a number of seconds to wait before the next (`PAUSE`: the frames after it are
+    less likely wanted; a change meanwhile cancels them), None: nothing to draw ahead now. Outside an event loop
+    (a script) a request renders at once and nothing is drawn ahead."""
+    def __init__(self, render:Callable, ahead:Callable=None, *, coalesce:bool=True, prefetch:bool=True,
+                 idle:float=0., gap:float=.001):
         self.render_hook, self.ahead_hook = render, ahead
-        self.coalesce, self.prefetch, self.idle = coalesce, prefetch, idle     # idle: long enough to stay out of a burst
+        self.coalesce, self.prefetch, self.idle, self.gap = coalesce, prefetch, idle, gap
         self.generation = 0                     # frames sent: the state frames ahead are drawn from
         self._waiting = self._pending_ahead = None     # the loop a frame waits on; the pending draw-ahead
 
@@ -75,14 +81,14 @@ class FramePipeline:
         if self._waiting is not None: self.render()
 
     def render(self):
-        "Make and send the frame of the current state now, then draw ahead once idle."
+        "Make and send the frame of the current state now, then draw ahead."
         self._waiting = None
         self.generation += 1
         self.render_hook(self.generation)
         self.ahead_soon()
 
     def ahead_soon(self, *_):
-        "Draw ahead once the kernel has been idle a moment."
+        "Draw ahead once the kernel has been idle `idle` s (0: on the loop's next turn)."
         self.cancel_ahead()
         loop = running_loop() if self.prefetch and self.ahead_hook is not None else None
         if loop is not None: self._pending_ahead = loop.call_later(self.idle, later(self.draw_ahead))
@@ -96,9 +102,11 @@ class FramePipeline:
 
     def _step(self, todo:Iterator, generation:int):
         self._pending_ahead = None
-        if self.pending or generation != self.generation or next(todo, StopIteration) is StopIteration: return
+        if self.pending or generation != self.generation: return
+        wait = next(todo, StopIteration)
         loop = running_loop()
-        if loop is not None: self._pending_ahead = loop.call_soon(later(lambda: self._step(todo, generation)))
+        if wait is StopIteration or loop is None: return
+        self._pending_ahead = loop.call_later(wait or self.gap, later(lambda: self._step(todo, generation)))
 
 # %% ../nbs/reference/02a_frames.ipynb #903f33ae
 def png_bytes(rgba:np.ndarray, level:int=1) -> bytes:

@@ -1,7 +1,7 @@
 """Move a slider and a real network retrains under your hand: the explorer's sliders drive a training run whose loss, accuracy and decision regions reshape as fast as the schedule curve.
 
 `lab(family_or_schedule, task)` opens the lab of a task: a `Lab` for the spiral, the landscape and any task of
-`TASKS` (retrained on every change, the runs one slider step away trained and drawn ahead), the photos lab for
+`TASKS` (retrained on every change, the runs the sliders reach next trained and drawn ahead), the photos lab for
 `task='photos'`. `lab_figure` draws a static picture of both labs.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/lab.html.md"""
@@ -10,12 +10,12 @@ Docs: https://lr-tutor.github.io/lr_tutor/reference/lab.html.md"""
 
 # %% ../nbs/reference/11_lab.ipynb #683c0943
 from __future__ import annotations
-import html, time
+import html, itertools, time
 from collections import OrderedDict
 import ipywidgets as W
 from .schedules import constant, fmt_rate, sgdr
 from .engine import TASKS, Run, get_task, runs_table, train_many
-from .frames import FramePipeline
+from .frames import PAUSE, FramePipeline
 from .curves import sample
 from .markup import ERROR_COLOR, code_html, dash_if_nan, html_table, readouts_html
 from .run_plot import Pinned
@@ -28,9 +28,10 @@ __all__ = ['Lab', 'lab', 'lab_figure']
 class Lab(LabShell):
     """A `LabShell` whose runs are retrained on every change of the schedule (same seeds, same data order), all
     seeds in one batched program: the explorer's controls and schedule panel beside a task's training view, which
-    redraws as the sliders move, with the runs one slider step away trained and drawn ahead while the kernel is
-    idle. `sliders`, `schedule`: the controls'; `result`: the current `Run` (seed 0); `results`: one per seed;
-    `pin()`, `pinned`; `figure`: the training figure."""
+    redraws as the sliders move, with the runs the sliders reach next (a few steps further the way one is dragged,
+    one step of the others) trained and drawn ahead between changes. `sliders`, `schedule`: the controls';
+    `result`: the current `Run` (seed 0); `results`: one per seed; `pin()`, `pinned`; `figure`: the training
+    figure; `context`: the number of what its frames show besides the controls' values (the pins, the pixel density)."""
     def __init__(self, factory_or_schedule='one_cycle', task='spiral', optimizer:str='sgd', seeds:int=1,
                  momentum:float=.9, figsize=(4.6, 4.4), schedule_figsize=(4.4, 3.2), blit:bool=True,
                  prefetch:bool=True, cache:int=256):
@@ -50,10 +51,10 @@ class Lab(LabShell):
         self.lay_out(f'<b>{html.escape(self.task.name)}</b>', [self.pin_button, self.clear_button, self.hint],
                      [self.view, self.readouts], [self.table])
         self.pinned, self._runs, self._cache_size = [], OrderedDict(), cache
-        # a retrain per burst of changes, the runs one step away trained and drawn ahead once the kernel is idle
+        # a retrain per burst of changes, then the runs the sliders reach next trained and drawn ahead
         self.frames = FramePipeline(self._push, self._frames_ahead, prefetch=prefetch)
         self.view.observe(self.frames.ahead_soon, 'shown')
-        self._drawn = {}                              # frames drawn ahead since the last push, by `_frame_id`
+        self.context = 1                              # a new number when the pins or the pixel density change
         self.shows_current = False                    # whether the training figure holds the current runs
         self.n_trained = self.n_ahead = 0             # runs trained; frames sent ahead
         self.kernel_ms = None                         # the last training's time, for the benchmarks
@@ -74,10 +75,17 @@ class Lab(LabShell):
         self.flush()
         return self.results[0]
 
+    def _run_keys(self, schedules, optimizer:str, seeds) -> list:
+        return [[(repr(s), optimizer, seed) for seed in seeds] for s in schedules]
+
+    def trained(self, schedule) -> bool:
+        "Whether the runs of `schedule` (with the current optimizer and seeds) are kept: showing it trains nothing."
+        return all(k in self._runs for k in self._run_keys([schedule], self.optimizer.value, self.seeds)[0])
+
     def runs_for(self, schedules, optimizer:str=None, seeds=None) -> list:
         "For each schedule, its runs (one per seed): kept ones, or trained now, all missing ones in one batched program."
         optimizer, seeds = optimizer or self.optimizer.value, list(seeds or self.seeds)
-        keys = [[(repr(s), optimizer, seed) for seed in seeds] for s in schedules]
+        keys = self._run_keys(schedules, optimizer, seeds)
         todo = {k: s for s, ks in zip(schedules, keys) for k in ks if k not in self._runs}
         if todo:
             t0 = time.perf_counter()
@@ -112,10 +120,10 @@ class Lab(LabShell):
         return readouts_html(sample(s, 10, self.task.steps_per_epoch)), code_html(s)
 
     def schedule_ahead(self):
-        "(key, curves, texts) of the schedule panel one arrow-key step of one slider away."
+        "(key, curves, texts, through, moved) of the schedule panel for each state drawn ahead (see `ScheduleControls.steps`)."
         ids = (self.schedule_readouts.model_id, self.code.model_id)
-        for key, s, texts in self.controls.steps():
-            yield key, self._curves(s), {**texts, **dict(zip(ids, self._schedule_texts(s)))}
+        for key, s, texts, through, moved in self.controls.steps():
+            yield key, self._curves(s), {**texts, **dict(zip(ids, self._schedule_texts(s)))}, through, moved
 
     # hearing of changes
     def on_schedule(self, s):
@@ -159,12 +167,16 @@ class Lab(LabShell):
 
     def _push(self, generation):
         "Retrain (or take the kept runs) and send the frame of the current state as frame `generation`."
-        self.results = self.runs_for([self.schedule])[0]
+        todo = [self.schedule]
+        if self.prefetch and not self.trained(self.schedule):
+            # a drag outran the runs trained ahead: the next states it reaches train with this one, in one program
+            todo += [step.schedule for step in itertools.islice(self.controls.steps(also=self._toggles), 3)]
+        self.results = self.runs_for(todo)[0]
+        key = self.key()
         # a state whose frame was drawn ahead: the page shows it already, and the kernel sends the same bytes
-        png = self._drawn.get(self._frame_id(self.results))
+        png = self.view.picture(key, self.context)
         if png is None: png = self._draw()
-        self._drawn.clear()
-        self.view.show(png, self.key(), generation)
+        self.view.show(png, key, generation, self.context)
         self.readouts.value = self.readouts_for(self.results)
 
     def _draw(self) -> bytes:
@@ -172,30 +184,31 @@ class Lab(LabShell):
         self.shows_current = True
         return self.plot.show(self.results, self.pinned, self._status(self.results), self.results[0].failure is not None)
 
-    def _frame_id(self, runs):
-        "What a training frame shows: the runs, the pins and the resolution."
-        return (tuple(id(r) for r in runs), tuple(id(p) for p in self.pinned), self.plot.figure.dpi)
-
-    # frames ahead: the runs one slider step away, trained together, drawn one by one while the kernel is idle
+    # frames ahead: the runs the sliders reach next, trained a few together, drawn one per turn of the event loop
     def draw_ahead(self):
-        "Draw ahead now (`frames` does it once the kernel is idle): the first frame now, the others on the loop's next turns."
+        "Draw ahead now (`frames` does it after each frame): the first frame now, the others on the loop's next turns."
         self.frames.draw_ahead()
 
     def _frames_ahead(self, generation):
-        # the moved slider's two steps first (one is usually where it came from, kept), then 4 states at a time
-        return self._send_ahead(list(self.controls.steps(also=self._toggles)), generation) if self.view.shown else None
+        return self._send_ahead(self.controls.steps(also=self._toggles)) if self.view.shown else None
 
-    def _send_ahead(self, todo, generation):
-        """Each step sends the frame of the next state of `todo`. Runs not kept yet are trained a few states at a
-        time, in one batched program."""
-        chunk = 2
-        for i, (key, s, texts) in enumerate(todo):
-            runs = self.runs_for([s] + [x[1] for x in todo[i + 1:i + chunk]])[0]
-            png = self._drawn[self._frame_id(runs)] = self.plot.show(runs, self.pinned, self._status(runs), runs[0].failure is not None)
+    def _send_ahead(self, steps):
+        """Each step sends the frame of the next of `steps` (`Step`s) the page does not hold. Runs not kept yet are
+        trained up to four states at a time, in one batched program (a step takes a few tens of milliseconds, and a
+        change cuts in between two); the other sliders' states wait a `PAUSE`."""
+        todo = (step for step in steps if self.view.held(step.key, self.context) is None)
+        queue, paused = [], False                   # states taken from `todo` to train along with one
+        while (step := queue.pop(0) if queue else next(todo, None)) is not None:
+            key, s, texts, _, moved = step
+            if not (moved or paused): paused = True; yield PAUSE
+            if not self.trained(s):                 # with the next ones of its kind (the moved slider's, or the others')
+                queue += itertools.islice(todo, max(0, 3 - len(queue)))
+                self.runs_for([s] + [x.schedule for x in queue[:3] if x.moved == moved])
+            runs = self.runs_for([s])[0]
+            png = self.plot.show(runs, self.pinned, self._status(runs), runs[0].failure is not None)
             self.shows_current = False          # the figure holds a state ahead now
-            self.view.send_ahead(png, key, generation, {**texts, self.readouts.model_id: self.readouts_for(runs)})
+            self.view.send_ahead(png, key, {**texts, self.readouts.model_id: self.readouts_for(runs)}, self.context, likely=moved)
             self.n_ahead += 1
-            chunk = 4
             yield
 
     def _status(self, runs) -> str:
@@ -237,6 +250,8 @@ class Lab(LabShell):
 
     def redraw_all(self):
         "Draw everything again: the schedule panel, the table and the training view (the pins changed)."
+        self.context += 1                     # frames drawn ahead before show other pins
+        self.schedule_plot.new_context()
         self.show_schedule()
         self._table()
         self.frames.render()
@@ -253,7 +268,9 @@ class Lab(LabShell):
         self.table.value = html_table(['pinned', 'schedule', 'optimizer', 'final loss', test, f'steps to {target_words(self.task)}'],
                                       rows, [f'C{p.color}' for p in self.pinned])
 
-    def redraw(self): self.frames.render()
+    def redraw(self):
+        self.context += 1                     # a new pixel density: frames drawn ahead before are not shown again
+        self.frames.render()
 
     def training_png(self) -> bytes: return self.plot.render() if self.shows_current else self._draw()
 

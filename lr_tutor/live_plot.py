@@ -2,7 +2,7 @@
 
 `LivePlot(backend, key=..., ahead=..., resample=...)` is the figure of the explorer, the comparison and the labs'
 schedule panels: `set_curves(curves)` shows `Curve`s in sticky `axis_limits`, `request()` makes a frame once the
-burst of changes is handled, and, idle, it sends the frames its owner's `ahead()` lists. `panel_layout` is its
+burst of changes is handled, and then it sends the frames its owner's `ahead()` lists. `panel_layout` is its
 column beside the controls.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/live_plot.html.md"""
@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 from .schedules import fmt_rate
-from .frames import BlitCanvas, FramePipeline
-from .frame_view import figure_output, frame_density
+from .frames import PAUSE, BlitCanvas, FramePipeline
+from .frame_view import figure_output, frame_density, frame_key
 from .curves import GHOST_ALPHA, Limits, axis_limits
 
 # %% auto #0
@@ -131,10 +131,12 @@ class CurvesFigure:
 
 class LivePlot:
     """A `CurvesFigure` shown live in the page, its frames made by a `FramePipeline` (`frames`): one per burst of
-    changes, and, once the kernel is idle, the frames the controls reach in one step drawn ahead. Its owner's hooks:
-    `key()`, the controls' values the current frame shows; `ahead()`, (key, curves, texts) for each state one
-    step of a control away, whose frames the page keeps ready; `resample()`, show the curves again, sampled for
-    `n_px` (the pixel density changed). `trace`: a list to log (time, event) in (the benchmarks give one)."""
+    changes, then the frames of the states the controls may reach next drawn ahead. Its owner's hooks: `key()`,
+    the controls' values the current frame shows; `ahead()`, (key, curves, texts, through, moved) for each state to
+    draw ahead, in order, as the controls' `Step`s say (`through`: the index of the state it is reached through, as
+    a drag goes; `moved`: a step of the slider moved last, the others wait a `PAUSE`), whose frames the page keeps ready; `resample()`, show the curves again, sampled for `n_px` (the pixel density changed).
+    Each frame is drawn in a `context` (the limits, the pixel density, the owner's `new_context()`).
+    `trace`: a list to log (time, event) in (the benchmarks give one)."""
     def __init__(self, backend='auto', figsize=(5.8, 3.8), dpi=100, blit:bool=True, coalesce:bool=True,
                  prefetch:bool=True, png_level:int=1, *, key:Callable=None, ahead:Callable=None,
                  resample:Callable=None, trace:list=None):
@@ -146,6 +148,9 @@ class LivePlot:
         self.view.add_class('lr-tutor-figure')
         self.drawing = CurvesFigure(self.figure, blit, png_level)
         self.curves, self.limits, self.legend, self.scope = None, None, False, None    # what is shown: all the state there is
+        self.version = 0                    # what the owner draws besides the controls' values: see `new_context`
+        self.contexts, self._context_limits = {}, {}    # (version, limits, dpi, legend, scope) -> its number -> limits
+        self.shown_ahead = {}               # frame_key -> the limits a frame drawn ahead showed that state in
         self.n_full = self.n_blit = self.n_prefetched = 0    # frames made each way; axes drawn ahead of time
 
     backend = property(lambda self: self.output.name)
@@ -159,14 +164,33 @@ class LivePlot:
 
     def set_log(self, log:bool):
         "Log-scale the learning-rate axis (or not); the next `set_curves` fits the new scale."
+        if log != self.drawing.log: self.shown_ahead.clear()
         self.drawing.set_log(log)
+
+    def context(self, limits:Limits=None) -> int:
+        """The number of the context frames are drawn in now, in `limits` (default: the current ones): what a frame
+        shows besides the controls' values. The page shows a frame drawn ahead only while it is in its context."""
+        c = (self.version, self.limits if limits is None else limits, self.figure.dpi, self.legend, self.scope)
+        if c not in self.contexts:
+            self.contexts[c] = len(self.contexts) + 1
+            self._context_limits[self.contexts[c]] = c[1]
+        return self.contexts[c]
+
+    def new_context(self):
+        "What the owner draws besides the controls' values changed (its pins, say): no frame drawn ahead before is shown again."
+        self.version += 1
+        self.shown_ahead.clear()
 
     def set_curves(self, curves, legend:bool=False, scope=None):
         """Show `curves` (`Curve`s): the lines' data now, and axes limits from `axis_limits`, which keeps them while
-        the curves change a little. A new `scope` (another family, say) fits the axes to the curves afresh."""
-        if scope != self.scope: self.limits = None        # the old axes say nothing about another family's curves
+        the curves change a little; for a state drawn ahead, the limits its frame showed it in (a drag's frames
+        ahead chain their limits as the page shows them). A new `scope` (another family, say) fits the axes to
+        the curves afresh."""
+        if scope != self.scope: self.limits = None; self.shown_ahead.clear()    # another family's curves: new axes
         self.curves, self.legend, self.scope = curves, legend, scope
-        self.limits = axis_limits(curves, self.limits, self.drawing.log)
+        shown = self.shown_ahead.get(frame_key(self.key())) if self.key and self.shown_ahead else None
+        if shown is None: self.shown_ahead.clear()       # off the states drawn ahead: their limits are not this one's
+        self.limits = shown or axis_limits(curves, self.limits, self.drawing.log)
         self.drawing.show(curves, self.limits, legend)
 
     def request(self, now:bool=False):
@@ -183,24 +207,27 @@ class LivePlot:
         self.frames.render()
 
     def _push(self, generation):
-        if self.drawing.draw(): self.n_full += 1
-        else: self.n_blit += 1
-        self.output.push(self.png, self.key() if self.key else (), generation)
+        key, context = self.key() if self.key else (), self.context()
+        held = self.output.picture(key, context) if self.output.draws_ahead else None     # drawn ahead: the page has it
+        if held is None:
+            if self.drawing.draw(): self.n_full += 1
+            else: self.n_blit += 1
+        self.output.push(self.png if held is None else lambda: held, key, generation, context)
         if self.trace is not None: self.trace.append((time.time(), 'pushed'))
 
-    def frame_for(self, curves) -> bytes:
-        "The frame that showing `curves` next would make, as PNG bytes; the plot is left as it was."
-        self.drawing.show(curves, axis_limits(curves, self.limits, self.drawing.log), self.legend)
+    def frame_for(self, curves, limits:Limits=None) -> bytes:
+        "The frame that showing `curves` next (in `limits`, default: those it would get) would make, as PNG bytes; the plot is left as it was."
+        self.drawing.show(curves, limits or axis_limits(curves, self.limits, self.drawing.log), self.legend)
         try:
             if self.drawing.draw(): self.n_prefetched += 1
             return self.png()
         finally: self.drawing.show(self.curves, self.limits, self.legend)
 
     def draw_ahead(self):
-        """What the kernel does once idle a moment (`frames` calls it). With an owner that says what comes next
-        (`ahead`) and the frame view, send the frames one step of each control away; otherwise draw (not send) the
-        axes that one slider step (10^±0.05, a log slider's arrow key) would move to and keep their pictures, so
-        that step is a blit too."""
+        """What the kernel does after each frame (`frames` calls it). With an owner that says what comes next
+        (`ahead`) and the frame view, send the frames of those states the page does not hold yet; otherwise draw
+        (not send) the axes that one slider step (10^±0.05, a log slider's arrow key) would move to and keep their
+        pictures, so that step is a blit too."""
         self.frames.draw_ahead()
 
     def _frames_ahead(self, generation):
@@ -218,10 +245,21 @@ class LivePlot:
         finally: self.drawing.set_limits(self.limits)
 
     def _send_ahead(self, generation):
-        "Each step sends the next frame ahead."
-        for key, curves, *texts in self.ahead():
-            self.output.send_ahead(self.frame_for(curves), key, generation, *texts)
-            yield
+        """Each step sends the next frame ahead the page does not hold. A state reached `through` another (a drag
+        going on) is drawn in the limits that one leaves the axes in: its context is that one's."""
+        limits_after, paused = [], False            # each state's limits, as its frame shows them
+        for key, curves, texts, through, moved in self.ahead():
+            if not (moved or paused): paused = True; yield PAUSE      # the other sliders' steps: unless a change comes first
+            start = self.limits if through is None else limits_after[through]
+            context = self.context(start)
+            held = self.output.held(key, context)
+            if held is not None: limits = self._context_limits[held[1]]         # sent already: as it showed it
+            else:
+                limits = axis_limits(curves, start, self.drawing.log)
+                self.output.send_ahead(self.frame_for(curves, limits), key, texts, context, self.context(limits), moved)
+            limits_after.append(limits)
+            self.shown_ahead[frame_key(key)] = limits
+            if held is None: yield
 
     def snapshot(self) -> bytes:
         "The current state drawn now, as a compact PNG (for a copy of the page without widgets)."

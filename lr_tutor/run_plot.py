@@ -47,7 +47,7 @@ class RegionsPanel(Panel):
         task, ax = self.task, self.ax
         lim = 1.15
         g = np.linspace(-lim, lim, self.n)
-        self.grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+        self.grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2).astype(np.float32)   # single precision: twice as fast
         self.extent = (-lim, lim, -lim, lim)
         colors = np.array([mpl.colors.to_rgb(c) for c in ('#d62728', '#1f77b4', '#2ca02c')])
         self.colors = colors
@@ -61,7 +61,7 @@ class RegionsPanel(Panel):
                   handletextpad=.1, columnspacing=.8, borderaxespad=.2, markerscale=2)
 
     def classes(self, run):
-        return self.task.logits(run.weights[None], self.grid)[0].argmax(-1).reshape(self.n, self.n)
+        return self.task.logits(run.weights[None].astype(np.float32), self.grid)[0].argmax(-1).reshape(self.n, self.n)
 
     def artists(self, runs, color, ghost):
         cls = self.classes(runs[0])

@@ -2,7 +2,8 @@
 
 `param_widget(name, param, value)` makes one parameter's widget; `ParamRow` puts a `TypedReadout` beside each of its
 sliders and a message line under them. Every slider is an `ExactSlider`: it knows its `span`, the values one arrow
-key press reaches (`arrow_steps`) and how far a value from the page may stray (`tolerance`); `leaves(widget)` are
+key press reaches (`arrow_steps`) and a drag passes (`steps_toward`), and how far a value from the page may stray
+(`tolerance`); `leaves(widget)` are
 the widgets the page holds a parameter's value in.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/sliders.html.md"""
@@ -79,13 +80,25 @@ class ExactSlider:
         if p > self.max: self.max = p
         return proposal['value']
 
+    def _reachable(self, positions) -> list:
+        "The values at slider `positions`, as the kernel will hold them: those on the slider, in order, each once, not the current."
+        vals = [self._tidy(self._value_at(x)) for x in positions if self.min - 1e-9 <= x <= self.max + 1e-9]
+        return [x for x in dict.fromkeys(vals) if x != self.value]
+
+    def _on_grid(self, v:float) -> float:
+        "The page's grid position nearest to position `v` (its grid: `min` plus whole steps)."
+        return self.min + round((v - self.min) / self.step) * self.step
+
     def arrow_steps(self) -> list:
         "The values one press of an arrow key moves the slider to, as the kernel will hold them."
-        lo, hi, v = self.min, self.max, self._pos(self.value)
-        on_grid = lo + round((v - lo) / self.step) * self.step          # the page may snap to its grid first
-        pos = [x + d * self.step for d in (1, -1) for x in (v, on_grid)]
-        vals = [self._tidy(self._value_at(x)) for x in pos if lo - 1e-9 <= x <= hi + 1e-9]
-        return [x for x in dict.fromkeys(vals) if x != self.value]
+        v = self._pos(self.value)
+        return self._reachable([x + d * self.step for d in (1, -1) for x in (v, self._on_grid(v))])   # the page may snap first
+
+    def steps_toward(self, direction:int, n:int) -> list:
+        """The values the slider passes, in order, moving `n` steps of its grid `direction` (1: up, -1: down), as a
+        drag or `n` presses of an arrow key take it there."""
+        on_grid = self._on_grid(self._pos(self.value))
+        return self._reachable([on_grid + direction * i * self.step for i in range(1, n + 1)])
 
     def tolerance(self, v) -> float:
         "How far a value the page sends may lie from `v` and still become `v` in the kernel: under half a step."

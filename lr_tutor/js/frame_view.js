@@ -1,9 +1,14 @@
 // The figure as PNG frames drawn on a canvas. Besides the current frame, the kernel sends frames drawn
-// ahead for the values the sliders reach in one more step; when the sliders take one of those values,
-// its frame is drawn at once, without waiting for the kernel to hear of the change.
+// ahead for values the sliders may take next (a few steps the way a slider is being dragged, one step of the
+// others); when the sliders take one of those values, its frame is drawn at once, without waiting for the
+// kernel to hear of the change. Every frame is drawn in a context (an int: what else the picture depends on,
+// such as the axes' limits or the pinned runs) and leaves the page in one: a frame ahead is shown only while
+// the page is in the context it was drawn in, so a frame drawn from an older state is never shown by mistake.
 const near = (a, b, tol) => typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= tol : a === b;
 const png = view => new Blob([view], { type: 'image/png' });
-const DECODED = 4;         // frames ahead kept decoded per state (about 1 MB each); the rest decode when used
+// frames ahead kept decoded (about 1 MB each): those the controls reach next (one control away, the one moved last
+// first, nearest first); the others decode when used
+const DECODED = 12;
 
 async function render({ model, el }) {
   const canvas = document.createElement('canvas');
@@ -11,7 +16,8 @@ async function render({ model, el }) {
   el.appendChild(canvas);
   const ctx = canvas.getContext('2d');
   const models = new Map();      // widget id -> model, for the controls the keys name
-  let ahead = [], latest = -1, seq = 0, hits = 0, current = null, used = null;
+  // frames ahead, oldest first: at most the kernel's `kept`, dropped in the order the kernel drops them from its record
+  let ahead = [], seq = 0, hits = 0, current = null, used = null, moved = null, context = model.get('context');
   // a key: [[widget id, trait, value, tolerance], ...], the controls' values a frame was drawn for
   const shows = key => key.every(([id, name, v, tol]) => models.has(id) && near(models.get(id).get(name), v, tol));
   const same = (a, b) => a.length === b.length && a.every(([id, , v], i) => id === b[i][0] && near(v, b[i][2], b[i][3]));
@@ -22,14 +28,39 @@ async function render({ model, el }) {
     ctx.drawImage(bitmap, 0, 0);
   };
   const count = () => { canvas.dataset.ahead = String(ahead.length); canvas.dataset.hits = String(hits); };
-  const onValue = async () => {
-    const hit = ahead.find(e => shows(e.key));
-    if (!hit || hit === current) return;
-    current = hit; used = { key: hit.key, at: performance.now() };
+  const forget = entry => { entry.bitmap?.close(); entry.bitmap = entry.ready = null; };
+  const decode = entry => {
+    if (entry.ready) return entry.ready;
+    const ready = createImageBitmap(entry.blob).then(bitmap => {
+      if (entry.ready === ready) entry.bitmap = bitmap; else bitmap.close();     // let go of meanwhile
+      return bitmap;
+    });
+    return entry.ready = ready;
+  };
+  // how far the controls are from a frame ahead's key: [0 for the control moved last, else 1; steps] when one
+  // control is off (a log slider's tolerance is half a step there), null otherwise
+  const distance = entry => {
+    const off = entry.key.filter(([id, name, v, tol]) => !(models.has(id) && near(models.get(id).get(name), v, tol)));
+    if (off.length !== 1) return null;
+    const [id, name, v, tol] = off[0], now = models.get(id)?.get(name);
+    return [id === moved ? 0 : 1, typeof now === 'number' && tol > 0 ? Math.abs(v - now) / tol : 0];
+  };
+  const prepare = () => {        // decode the frames ahead the controls reach next; let the others go
+    const next = ahead.filter(e => e.context === context).map(e => [distance(e), e]).filter(([d]) => d)
+                      .sort(([a], [b]) => a[0] - b[0] || a[1] - b[1]).slice(0, DECODED).map(([, e]) => e);
+    for (const e of ahead) if (e.ready && e !== current && !next.includes(e)) forget(e);
+    for (const e of next) decode(e);
+  };
+  const onValue = async changed => {
+    if (changed?.model_id) moved = changed.model_id;
+    const hit = ahead.find(e => e.context === context && shows(e.key));
+    if (!hit || hit === current) return prepare();
+    current = hit; used = { key: hit.key, at: performance.now() }; context = hit.after;
     hits++; count();
-    const bitmap = hit.bitmap || await createImageBitmap(hit.blob);
+    const bitmap = hit.bitmap || await decode(hit);
     if (current !== hit) return;
     draw(bitmap);
+    prepare();
     // the readouts and code for that state too, in this page only: the kernel's own values follow, the same
     for (const [id, value] of hit.texts || []) (await modelOf(id))?.set('value', value);
   };
@@ -45,34 +76,50 @@ async function render({ model, el }) {
     const m = await modelOf(id);
     if (m && !models.has(id)) { models.set(id, m); m.on(`change:${name}`, onValue); }
   }));
+  // after a frame drawn ahead was shown, the kernel's frames until its own for that state are older than what is
+  // shown: skip them (for a second at most: the page may never have sent that state)
+  const stale = key => used && performance.now() - used.at < 1000 && !same(key, used.key) && !shows(key);
   const showFrame = async () => {
-    const mine = ++seq, key = model.get('key'), generation = model.get('generation');
-    const bitmap = await createImageBitmap(png(model.get('frame')));
-    if (mine !== seq) return;                      // a newer frame arrived while this one decoded
-    latest = Math.max(latest, generation);
-    ahead = ahead.filter(e => e.generation >= latest); count();
-    // after a frame drawn ahead was shown, the kernel's frames until its own for that state are older
-    // than what is shown: skip them (for a second at most: the page may never have sent that state)
-    if (used && performance.now() - used.at < 1000 && !same(key, used.key) && !shows(key)) return;
-    used = current = null;
-    draw(bitmap);
+    const mine = ++seq, key = model.get('key'), drawnIn = model.get('context');
+    if (stale(key)) return;
     watch(key);
+    // the kernel's frame of the state a frame ahead already shows, in the same context: the same picture
+    if (current && drawnIn === context && same(key, current.key)) { used = null; return; }
+    const bitmap = await createImageBitmap(png(model.get('frame')));
+    if (mine !== seq || stale(key)) return;                  // a newer frame arrived while this one decoded
+    used = current = null; context = drawnIn;
+    draw(bitmap);
+    prepare();
   };
   model.on('change:frame', showFrame);
   model.on('msg:custom', async (msg, buffers) => {
-    if (msg.kind !== 'ahead' || msg.generation < latest) return;
-    const entry = { key: msg.key, generation: msg.generation, texts: msg.texts, blob: png(buffers[0]), bitmap: null };
-    if (ahead.filter(e => e.generation === msg.generation).length < DECODED) entry.bitmap = await createImageBitmap(entry.blob);
-    if (msg.generation < latest) return;
-    ahead.push(entry); count();
-    watch(msg.key);
+    if (msg.kind !== 'ahead') return;
+    const entry = { key: msg.key, context: msg.context, after: msg.after, likely: msg.likely, texts: msg.texts,
+                    blob: png(buffers[0]), bitmap: null, ready: null };
+    // as the kernel keeps its record: this one last, once; the oldest of the less likely dropped first
+    const again = ahead.findIndex(e => e.context === entry.context && e.key.length === entry.key.length
+                                       && e.key.every(([id, , v], i) => id === entry.key[i][0] && v === entry.key[i][2]));
+    if (again >= 0) forget(...ahead.splice(again, 1));
+    ahead.push(entry);
+    while (ahead.length > model.get('kept')) {
+      const i = ahead.findIndex(e => !e.likely);
+      forget(...ahead.splice(Math.max(i, 0), 1));
+    }
+    count();
+    await watch(msg.key);
+    onValue();                    // the sliders may be there already (a drag that outran the kernel); else decode it if next
   });
   // frames as sharp as the screen: the kernel draws them at its pixel density
   const ratio = window.devicePixelRatio || 1;
   if (model.get('pixel_ratio') !== ratio) model.set('pixel_ratio', ratio);
   if (!model.get('shown')) model.set('shown', true);        // frames ahead are worth drawing now
   model.save_changes();
+  model.send({ kind: 'fresh' });          // this view holds no frame ahead yet: the kernel forgets what it sent
   if (model.get('frame').byteLength) await showFrame();
-  return () => { for (const m of models.values()) m.off(null, onValue); ahead = []; };
+  return () => {
+    for (const m of models.values()) m.off(null, onValue);
+    for (const e of ahead) forget(e);
+    ahead = [];
+  };
 }
 export default { render };
