@@ -61,6 +61,7 @@ class Step(NamedTuple):
     key: list
     schedule: Schedule
     texts: dict
+    # how the figure gets there, and how likely it comes next: what orders and places the drawing ahead
     through: int | None = None
     moved: bool = True
 

@@ -56,8 +56,7 @@ def hold(value): return Anneal('cos', value, value)  # a cosine from a value to 
 def piecewise(durations, pieces):
     "Join `pieces` (functions of their own progress 0..1) lasting `durations` epochs, one after another."
     edges = np.concatenate([[0.], np.cumsum(np.asarray(durations, dtype=float))])
-    spans = np.diff(edges)
-    last = len(pieces) - 1
+    spans, last = np.diff(edges), len(pieces) - 1
     same_kind = all(isinstance(p, Anneal) for p in pieces) and len({p.kind for p in pieces}) == 1
     if same_kind:  # one vectorised curve, with each point's own start and end
         curve = _CURVES[pieces[0].kind]

@@ -1,8 +1,9 @@
 """Learners and a small experiment runner shared by the lessons: same model, same data, several schedules, several seeds.
 
 `make_learner(dls, arch, opt, seed)` builds the lessons' Learners (`ARCHS`, `simple_cnn`; `accelerate` for
-speed), `run_experiment` trains several configurations over several seeds, and `summarize`, `compare_seeds` and
-`plot_curves` report them; `run_full_size` says whether a lesson's GPU-size cell runs.
+speed), `run_experiment` trains several configurations over several seeds, and `summarize`, `final_by_seed` and
+`plot_curves` report them (`lr_tutor.evidence.compare` weighs two of them); `run_full_size` says whether a
+lesson's GPU-size cell runs.
 
 Docs: https://lr-tutor.github.io/lr_tutor/reference/training.html.md"""
 
@@ -35,9 +36,8 @@ from .schedule_free import schedule_free_sgd, schedule_free_adamw, ScheduleFreeC
 # %% auto #0
 __all__ = ['ARCHS', 'OPT_FUNCS', 'FIT_METHODS', 'FULL_SIZE_ENV', 'simple_cnn', 'register_arch', 'SeedFit', 'make_learner',
            'PlainTensors', 'accelerate', 'fused_adamw', 'epoch_values', 'EpochHistory', 'run_experiment',
-           'epochs_to_target', 'summarize', 'format_summary', 'compare_seeds', 'plot_curves', 'final_by_seed',
-           'GroupRates', 'EarlyStop', 'cycle_ends', 'SaveSnapshots', 'snapshot_probs', 'full_size_requested',
-           'run_full_size']
+           'epochs_to_target', 'summarize', 'format_summary', 'plot_curves', 'final_by_seed', 'GroupRates', 'EarlyStop',
+           'cycle_ends', 'SaveSnapshots', 'snapshot_probs', 'full_size_requested', 'run_full_size']
 
 # %% ../nbs/reference/04_training.ipynb #9a9e87b7
 _COUNT = Param('count', 1., integer=True)
@@ -328,20 +328,6 @@ def format_summary(summary:pd.DataFrame, percent:bool=None, digits:int=1) -> pd.
         out['reached'], out['stayed'] = summary.reached, summary.stayed
     out['seconds/run'] = summary.seconds.map(lambda v: f'{v:.1f}')
     return out
-
-# %% ../nbs/reference/04_training.ipynb #46599967
-def compare_seeds(a, b, higher:bool=True) -> dict:
-    """Configuration `a` against `b`, from their results per seed (Series indexed by seed; NaN: no result): `diff` of
-    the means, `spread` (the larger standard deviation over seeds), `beyond_noise` (|diff| > spread), and `better`:
-    in how many of the `common` seeds `a` did better (higher, or lower if not `higher`)."""
-    a, b = pd.Series(a, dtype=float).dropna(), pd.Series(b, dtype=float).dropna()
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError(f'a and b need results from at least 2 seeds each (a spread), got {len(a)} and {len(b)}')
-    diff, spread = a.mean() - b.mean(), max(a.std(), b.std())
-    common = a.index.intersection(b.index)
-    better = int(((a[common] > b[common]) if higher else (a[common] < b[common])).sum())
-    return dict(a=float(a.mean()), b=float(b.mean()), diff=float(diff), spread=float(spread), beyond_noise=bool(abs(diff) > spread),
-                better=better, common=len(common))
 
 # %% ../nbs/reference/04_training.ipynb #e0c3e9f8
 def plot_curves(history:pd.DataFrame, metric:str='accuracy', ax=None, band:bool=True, configs=None, title=None):

@@ -189,8 +189,11 @@ def run_try_it(page, site:Site, timeout:float=120) -> dict:
     seconds from navigation to the kernel idle and to that frame."""
     t0 = time.time()
     t_idle = open_and_run_all(page, site, 'try_it.ipynb', timeout) - t0
-    page.wait_for_function("""() => { const c = document.querySelector('.lr-tutor-lab .lr-tutor-lab-figure canvas');
-                                       return c && c.width > 10; }""", timeout=timeout * 1000)
+    try:
+        page.wait_for_function("""() => { const c = document.querySelector('.lr-tutor-lab .lr-tutor-lab-figure canvas');
+                                           return c && c.width > 10; }""", timeout=timeout * 1000)
+    except Exception as e:                          # say what the kernel said, not only that the frame never came
+        raise AssertionError(f'no lab frame in {timeout:.0f} s; the cells said: {cell_problems(page)[:3]}') from e
     t_lab = time.time() - t0
     page.wait_for_function("""() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
                                        return p.length && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
@@ -264,6 +267,15 @@ NOTEBOOK_CELLS = '''() => { const nb = window.jupyterapp.shell.currentWidget;
   return [...nb.content.model.cells].filter(c => c.type === 'code')
                                     .map(c => [c.executionCount, c.outputs.toJSON()]); }'''
 
+def cell_problems(page, cells:list=None) -> list:
+    "The errors (name, message, the traceback's last lines, colours stripped) and stderr texts the notebook's cells show."
+    cells = page.evaluate(NOTEBOOK_CELLS) or [] if cells is None else cells
+    outputs = [o for _, outs in cells for o in outs]
+    plain = lambda t: re.sub(r'\x1b\[[0-9;]*m', '', t)
+    return [f"{o['ename']}: {o.get('evalue')}\n" + plain('\n'.join(o.get('traceback', [])))[:1500]
+            if o['output_type'] == 'error' else o.get('text') for o in outputs
+            if o['output_type'] == 'error' or o.get('name') == 'stderr']
+
 @pytest.mark.parametrize('lesson', build_lite.LESSONS)
 def test_lessons_run_in_the_browser(site, lesson):
     "Each lesson the site carries runs to its end in the browser kernel (Run All): no error, nothing on stderr."
@@ -276,8 +288,7 @@ def test_lessons_run_in_the_browser(site, lesson):
             outputs = [o for _, outs in cells for o in outs]
             if cells and (all(n is not None for n, _ in cells) or any(o['output_type'] == 'error' for o in outputs)): break
             time.sleep(1)
-        bad = [o.get('ename') or o.get('text') for o in outputs
-               if o['output_type'] == 'error' or o.get('name') == 'stderr']
+        bad = cell_problems(page, cells)
         assert bad == [], f'{lesson} in the browser: {bad[:3]}'
         assert cells and all(n is not None for n, _ in cells), f'{lesson}: not every cell ran in 240 s'
     outside = requests_outside(requests, site)

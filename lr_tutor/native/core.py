@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib, math
 from typing import Callable, NamedTuple
 import numpy as np
-from fastcore.basics import patch_to
 from ..schedules import Schedule, Shape, FAMILIES, STEPS_PER_EPOCH, check_schedule
 from .code import whole_batches, piece_starts
 from .expr import tidy
@@ -218,7 +217,8 @@ def write(s:Schedule, framework:str='lr_tutor', steps_per_epoch:int=None) -> Wri
     return Written(text, found[0].kind, found[0].api, closest)
 
 # %% ../../nbs/reference/14a_native_core.ipynb #2740baf7
-patch_to(Schedule)(to_code)     # `s.to_code(framework, steps_per_epoch)`: lr_tutor.schedules loads this module for it
+Schedule.to_code = to_code      # `s.to_code(framework, steps_per_epoch)`: lr_tutor.schedules loads this module for it
+                                # (no fastcore: the browser's kernel has none)
 
 # %% ../../nbs/reference/14a_native_core.ipynb #7c5a5438
 class Traced(Schedule):
