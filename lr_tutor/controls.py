@@ -23,7 +23,7 @@ from .markup import error_html
 from .slider_keys import slider_keys
 
 # %% auto #0
-__all__ = ['ALONG', 'BACK', 'key_entry', 'Step', 'ScheduleControls']
+__all__ = ['ALONG', 'BACK', 'FIRST', 'key_entry', 'Step', 'ScheduleControls']
 
 # %% ../nbs/reference/02g_controls.ipynb #c7a0f0d1
 def _start(what, families):
@@ -52,6 +52,7 @@ def key_entry(w:W.Widget, value=None) -> list:
     return [w.model_id, 'value', v, w.tolerance(v) if isinstance(w, ExactSlider) else 0.]
 
 ALONG, BACK = 8, 2    # steps drawn ahead the way a slider moves (a drag of a decade a second passes 20 a second), and back
+FIRST = 20            # untouched yet: steps drawn ahead each way of the first slider (a first drag: a decade of a rate's grid)
 
 class Step(NamedTuple):
     """A state a live figure draws ahead: its `key` (see `ScheduleControls.key`), `schedule`, `texts` (widget id ->
@@ -261,14 +262,15 @@ class ScheduleControls(W.VBox):
         changed = changed or {}
         return [key_entry(w, changed.get(id(w))) for w in [*self.toggles, *self.leaves(), *also]]
 
-    def steps(self, also=(), along:int=ALONG, back:int=BACK):
+    def steps(self, also=(), along:int=ALONG, back:int=BACK, first:int=FIRST):
         """A `Step` for each valid state a live figure draws ahead, likeliest first: of the slider moved last, one
         step the way it moved and one back, then `along` steps its way in all (a drag goes on) and `back` steps
         back; then one step of each other slider. Untouched yet (as in a lesson showing many), the first slider
-        only, `along` steps each way: the first move is likeliest there, and may go either way. `also`: as for `key`."""
+        only, `first` steps each way: the first move is likeliest there, may go either way, and a drag that
+        starts there outruns a lab's training when it goes past what was drawn. `also`: as for `key`."""
         sliders = [l for l in self.leaves() if isinstance(l, ExactSlider) and not l.disabled]
         sliders.sort(key=lambda l: l is not self.moved)
-        if self.moved is None: sliders, back = sliders[:1], along
+        if self.moved is None: sliders, along, back = sliders[:1], first, first
         n = 0
         for leaf in sliders:
             ways = ((leaf.steps_toward(self.direction, along), leaf.steps_toward(-self.direction, back))
