@@ -44,12 +44,16 @@ def _read(sched, spe, n):
     try: return from_native(sched, spe, n)
     except Exception as e: return e
 
+def _built(code, **names):
+    "What `code`, run in a fresh namespace holding `names`, bound to `scheduler`."
+    ns = dict(names)
+    exec(code, ns)
+    return ns['scheduler']
+
 def _torch_built(code, spe, n):
     "The optimizer and what `code` bound to `scheduler` (as built), read back by from_native, and whether that left it alone."
     opt = _optimizer()
-    ns = {'optimizer': opt}
-    exec(code, ns)
-    sched = ns['scheduler']
+    sched = _built(code, optimizer=opt)
     before = _state(sched)
     read = _read(sched, spe, n)
     return opt, sched, read, _same(before, _state(sched))
@@ -79,9 +83,7 @@ def run_timm(code, spe, n):
 def run_keras(code, spe, n):
     "Keras: the optimizer calls the schedule with its step count, one batch at a time."
     import keras
-    ns = {}
-    exec(code, ns)
-    sched = ns['scheduler']
+    sched = _built(code)
     read = _read(sched, spe, n)
     rates = [float(keras.ops.convert_to_numpy(sched(keras.ops.convert_to_tensor(k)))) for k in range(n)]
     return Ran(rates, None, read)
@@ -89,9 +91,7 @@ def run_keras(code, spe, n):
 def run_optax(code, spe, n):
     "optax: the optimizer's state calls the schedule with its step count (an int32), jitted, one batch at a time."
     import jax, jax.numpy as jnp
-    ns = {}
-    exec(code, ns)
-    sched = ns['scheduler']
+    sched = _built(code)
     read = _read(sched, spe, n)
     step = jax.jit(sched)
     rates = [float(step(jnp.asarray(k, dtype=jnp.int32))) for k in range(n)]
